@@ -1,0 +1,36 @@
+// Emitters: walk a finished netlist and print it. They never modify the IR.
+#pragma once
+#include <string>
+
+#include "ir.hpp"
+
+namespace tg::emit {
+
+// Verilog emitter options. Defaults give the optimised structural form; no option changes
+// what the circuit computes.
+struct VerilogOptions {
+  std::string top = "tg_core";
+  // "tree": each sum is a delay-balanced compressor tree of full/half adders written as plain
+  // logic, compared against its constant threshold bit by bit; argmax is a balanced
+  // tournament. "naive": behavioural `+` of bits, `>=` and a linear if-chain argmax (the
+  // baseline bench/hw compares against).
+  std::string style = "tree";
+};
+
+std::string header_comment(const ir::Netlist& n, const std::string& comment_prefix);
+std::string verilog(const ir::Netlist& n, const VerilogOptions& opt);
+// Header-only bit-exact C++ reference model in namespace `ns`.
+std::string cpp_reference(const ir::Netlist& n, const std::string& ns);
+// Glue header for the Verilator bench: port widths and bit accessors for module `top`.
+std::string verilator_glue(const ir::Netlist& n, const std::string& top);
+
+// Widths shared by the emitters and the benches.
+struct Widths {
+  int regs;          // state port width (at least 1)
+  int logit_bits;    // signed width of each logit on the debug port
+  int logit_min;     // smallest reachable logit over all entries
+  int logit_max;
+};
+Widths widths(const ir::Netlist& n);
+
+}  // namespace tg::emit

@@ -1,0 +1,93 @@
+// The netlist IR: what the generator optimises and what every emitter and analysis reads.
+//
+// A Netlist is a synchronous machine with one state register per kept state bit. Per cycle:
+//   - Bits are single-bit signals in topological order: constants, state-register outputs,
+//     comparators (sum >= threshold) and 2:1 muxes (the gated cell's update).
+//   - Sums are integer signals: a weighted (+1/-1) count of bits, plus an optional token table
+//     lookup (one integer per vocabulary entry, 0 for out-of-vocabulary tokens), plus a constant.
+//   - Each register has a `next` bit and a reset value.
+//   - Logits are sums over register outputs only (the head reads the registered state, so the
+//     output is a function of the state alone: a Moore machine); the next token is the argmax
+//     of the logits, lowest index on ties.
+// Emitters walk the Netlist and never modify it; all rewriting happens in passes.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model.hpp"
+
+namespace tg::ir {
+
+struct Term {
+  int bit;     // index into Netlist::bits
+  int weight;  // -1, 0 or +1 (0 only before the drop-zero pass)
+  bool operator==(const Term&) const = default;
+};
+
+struct Sum {
+  std::string name;
+  std::vector<Term> terms;
+  int table = -1;  // index into Netlist::tables, -1 for none
+  int offset = 0;
+};
+
+struct Bit {
+  enum class Kind : uint8_t { Const, State, Cmp, Mux };
+  Kind kind = Kind::Const;
+  int a = 0;  // Const: value; State: register index; Cmp: sum index; Mux: select bit
+  int b = 0;  // Cmp: threshold; Mux: bit taken when select = 1
+  int c = 0;  // Mux: bit taken when select = 0
+  std::string name;
+};
+
+struct Reg {
+  std::string name;
+  int next = 0;      // bit index
+  bool reset = false;
+  int origin = -1;   // flat state-bit index in the model file
+};
+
+struct Netlist {
+  std::string model_name, model_hash;
+  int vocab = 0, token_bits = 1;
+  std::vector<uint8_t> vocab_bytes;
+  double logit_scale = 1.0;
+  std::vector<std::vector<int>> tables;
+  std::vector<Sum> sums;
+  std::vector<Bit> bits;
+  std::vector<Reg> regs;
+  std::vector<int> logits;  // sum index per vocabulary entry
+  int model_state_bits = 0;
+
+  // Value range of a sum, from its terms, table and offset.
+  std::pair<int, int> range(int sum) const;
+  // Checks the structural invariants (indices in range, topological order, logits read only
+  // registers); throws tg::Error with `what` in the message.
+  void verify(const std::string& what) const;
+  // Counts for reports.
+  int count_bits(Bit::Kind k) const;
+  int total_terms() const;
+};
+
+// Lowers a validated model to the plain (unoptimised) netlist: every weight, zero or not,
+// becomes a term.
+Netlist from_model(const Model& m);
+
+// The IR interpreter.
+class Sim {
+ public:
+  explicit Sim(const Netlist& n);
+  void reset();
+  void step(int token);
+  const std::vector<uint8_t>& regs() const { return regs_; }
+  std::vector<int> logits() const;
+  int argmax() const;
+
+ private:
+  int eval_sum(int s, int token, const std::vector<uint8_t>& bits) const;
+  const Netlist& n_;
+  std::vector<uint8_t> regs_;
+};
+
+}  // namespace tg::ir

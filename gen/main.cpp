@@ -1,0 +1,299 @@
+// tritgate: the command-line tool. One subcommand per job; each has its own options.
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+
+#include "bpc.hpp"
+#include "emit.hpp"
+#include "ir.hpp"
+#include "model.hpp"
+#include "passes.hpp"
+#include "random_model.hpp"
+#include "synth_report.hpp"
+#include "util.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace tg {
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  std::function<int(const std::vector<std::string>&, const std::string& full_cmd)> run;
+};
+
+// Parses `args` against `desc` (plus positional names); prints help and returns false on --help.
+bool parse(const std::string& cmd, const std::vector<std::string>& args, po::options_description& desc,
+           const po::positional_options_description& pos, po::variables_map& vm, const std::string& usage) {
+  desc.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: tritgate " << cmd << " " << usage << "\n\n" << desc << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw Error(fmt::format("{}: {} (see 'tritgate {} --help')", cmd, e.what(), cmd));
+  }
+  return true;
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else if (c != ' ') {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+int cmd_random_model(const std::vector<std::string>& args, const std::string& full) {
+  RandomModelOptions o;
+  std::string out;
+  po::options_description d("random-model options");
+  d.add_options()("hidden", po::value(&o.hidden)->default_value(16), "units per layer")(
+      "vocab", po::value(&o.vocab)->default_value(8), "vocabulary size (1..256)")(
+      "fanin", po::value(&o.fanin)->default_value(4), "nonzero recurrent weights per unit")(
+      "head-fanin", po::value(&o.head_fanin)->default_value(-1), "nonzero head weights per logit (-1: --fanin)")(
+      "layers", po::value(&o.layers)->default_value(1), "stacked layers")(
+      "levels", po::value(&o.levels)->default_value(1), "thresholds (state bits) per unit")(
+      "cell", po::value(&o.cell)->default_value("elman"), "elman or gated")(
+      "seed", po::value(&o.seed)->default_value(1), "random seed")(
+      "degenerate", po::bool_switch(&o.degenerate), "add zero rows, constant units, duplicates, ties, non-zero reset")(
+      "output,o", po::value(&out)->required(), "model file to write");
+  po::variables_map vm;
+  if (!parse("random-model", args, d, {}, vm, "[options] -o model.json")) return 0;
+  o.command = full;
+  Model m = random_model(o);
+  save_model(m, out);
+  std::cerr << fmt::format("wrote {} ({} units x {} layers, vocab {}, sha256 {})\n", out, o.hidden, o.layers, o.vocab,
+                           m.hash.substr(0, 16));
+  return 0;
+}
+
+int cmd_check(const std::vector<std::string>& args, const std::string&) {
+  std::string path;
+  po::options_description d("check options");
+  d.add_options()("model", po::value(&path)->required(), "model file");
+  po::positional_options_description p;
+  p.add("model", 1);
+  po::variables_map vm;
+  if (!parse("check", args, d, p, vm, "model.json")) return 0;
+  Model m = load_model(path);
+  int nz = 0, total = 0;
+  for (const auto& l : m.layers)
+    for (const auto* mat : {&l.cand.recurrent, &l.cand.input})
+      for (int x : mat->w) nz += x != 0, ++total;
+  std::cout << fmt::format("{}: ok: format {} '{}', cell {}, {} layer(s), {} state bits, vocab {}, {}/{} nonzero weights, sha256 {}\n",
+                           path, kFormatVersion, m.name, m.cell, m.layers.size(), m.state_bits(), m.vocab_size(), nz, total,
+                           m.hash);
+  return 0;
+}
+
+int cmd_gen(const std::vector<std::string>& args, const std::string&) {
+  std::string path, outdir, pass_list, style, top;
+  bool list = false;
+  po::options_description d("gen options");
+  d.add_options()("model", po::value(&path), "model file")("output,o", po::value(&outdir), "output directory")(
+      "passes", po::value(&pass_list)->default_value("default"),
+      "comma-separated pass list, 'default' or 'none' (the plain netlist)")(
+      "list-passes", po::bool_switch(&list), "list the optimisation passes and exit")(
+      "style", po::value(&style)->default_value("tree"), "Verilog style: tree (optimised structure) or naive")(
+      "top", po::value(&top)->default_value("tg_core"), "Verilog module name");
+  po::positional_options_description p;
+  p.add("model", 1);
+  po::variables_map vm;
+  if (!parse("gen", args, d, p, vm, "model.json -o DIR")) return 0;
+  if (list) {
+    for (const auto& ps : passes::all()) std::cout << fmt::format("{:<12} {}\n", ps.name, ps.help);
+    std::cout << "default pipeline: ";
+    for (const auto& n : passes::default_pipeline()) std::cout << n << " ";
+    std::cout << "(repeated until nothing changes)\n";
+    return 0;
+  }
+  if (path.empty()) throw Error("gen: missing the model file (see 'tritgate gen --help')");
+  if (outdir.empty()) throw Error("gen: missing -o DIR");
+  for (char c : top)
+    if (!(std::isalnum(uint8_t(c)) || c == '_')) throw Error("--top: expected a Verilog identifier, got '" + top + "'");
+  if (top.empty() || std::isdigit(uint8_t(top[0]))) throw Error("--top: expected a Verilog identifier");
+  auto t0 = std::chrono::steady_clock::now();
+  Model m = load_model(path);
+  ir::Netlist n = ir::from_model(m);
+  std::vector<std::string> names = pass_list == "default" ? passes::default_pipeline()
+                                   : pass_list == "none"  ? std::vector<std::string>{}
+                                                          : split_list(pass_list);
+  nlohmann::json rep;
+  passes::run(n, names, rep);
+  emit::VerilogOptions vo;
+  vo.top = top;
+  vo.style = style;
+  std::string v = emit::verilog(n, vo);
+  std::string ref = emit::cpp_reference(n, "tg_ref");
+  std::string glue = emit::verilator_glue(n, top);
+  emit::Widths w = emit::widths(n);
+  nlohmann::json report = {{"tool", fmt::format("tritgate {}", kVersion)},
+                           {"model", path},
+                           {"model_sha256", m.hash},
+                           {"top", top},
+                           {"style", style},
+                           {"vocab", n.vocab},
+                           {"token_bits", n.token_bits},
+                           {"model_state_bits", n.model_state_bits},
+                           {"registers", n.regs.size()},
+                           {"logit_bits", w.logit_bits},
+                           {"logit_min", w.logit_min},
+                           {"logit_max", w.logit_max},
+                           {"logit_scale", n.logit_scale},
+                           {"passes", rep}};
+  nlohmann::json origins = nlohmann::json::array();
+  for (const auto& r : n.regs) origins.push_back(r.origin);
+  report["register_origin"] = origins;
+  fs::create_directories(outdir);
+  write_file_atomic(outdir + "/" + top + ".v", v);
+  write_file_atomic(outdir + "/tg_ref.hpp", ref);
+  write_file_atomic(outdir + "/tg_glue.hpp", glue);
+  write_file_atomic(outdir + "/gen_report.json", report.dump(2) + "\n");
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cerr << fmt::format("gen: {} -> {}/{}.v: {} registers of {} state bits, {} sums, {} comparators, {:.2f} s\n", path,
+                           outdir, top, n.regs.size(), n.model_state_bits, n.sums.size(),
+                           n.count_bits(ir::Bit::Kind::Cmp), secs);
+  return 0;
+}
+
+int cmd_eval(const std::vector<std::string>& args, const std::string&) {
+  std::string path, corpus, split;
+  bool json_out = false;
+  po::options_description d("eval options");
+  d.add_options()("model", po::value(&path)->required(), "model file")(
+      "corpus", po::value(&corpus)->required(), "text file (bytes)")(
+      "split", po::value(&split)->default_value("val"), "train (first 90%), val (last 10%) or all")(
+      "json", po::bool_switch(&json_out), "print JSON");
+  po::positional_options_description p;
+  p.add("model", 1);
+  po::variables_map vm;
+  if (!parse("eval", args, d, p, vm, "model.json --corpus FILE [--split val]")) return 0;
+  Model m = load_model(path);
+  std::string text = split_text(read_file(corpus), split);
+  if (text.empty()) throw Error(corpus + ": the " + split + " split is empty");
+  auto toks = tokenize(m, text, corpus + " (" + split + " split)");
+  ir::Netlist n = ir::from_model(m);
+  nlohmann::json rep;
+  passes::run(n, passes::default_pipeline(), rep);
+  auto t0 = std::chrono::steady_clock::now();
+  BpcResult r = evaluate_bpc(n, toks);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (json_out)
+    std::cout << nlohmann::json{{"model", path}, {"corpus", corpus}, {"split", split}, {"bpc", r.bpc},
+                                {"top1", r.top1}, {"tokens", r.predicted}}
+                     .dump()
+              << "\n";
+  else
+    std::cout << fmt::format("{}: {} split of {}: {:.6f} bits/char, top-1 {:.2f}%, {} tokens, {:.2f} s\n", path, split,
+                             corpus, r.bpc, 100 * r.top1, r.predicted, secs);
+  return 0;
+}
+
+int cmd_run(const std::vector<std::string>& args, const std::string&) {
+  std::string path, prompt;
+  int n_gen = 200;
+  po::options_description d("run options");
+  d.add_options()("model", po::value(&path)->required(), "model file")(
+      "prompt", po::value(&prompt)->default_value(""), "prompt, fed teacher-forced")(
+      "generate,n", po::value(&n_gen)->default_value(200), "characters to generate (greedy argmax)");
+  po::positional_options_description p;
+  p.add("model", 1);
+  po::variables_map vm;
+  if (!parse("run", args, d, p, vm, "model.json [--prompt TEXT] [-n N]")) return 0;
+  if (n_gen < 0) throw Error("--generate: expected a non-negative count");
+  Model m = load_model(path);
+  auto toks = tokenize(m, prompt, "--prompt");
+  ir::Netlist n = ir::from_model(m);
+  nlohmann::json rep;
+  passes::run(n, passes::default_pipeline(), rep);
+  ir::Sim sim(n);
+  for (int t : toks) sim.step(t);
+  std::string out = prompt;
+  for (int i = 0; i < n_gen; ++i) {
+    int t = sim.argmax();
+    out.push_back(char(m.vocab[size_t(t)]));
+    sim.step(t);
+  }
+  std::cout << out << "\n";
+  return 0;
+}
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> kCmds = {
+      {"random-model", "write a random valid model (for hardware testing)", cmd_random_model},
+      {"check", "validate a model file and print a summary", cmd_check},
+      {"gen", "generate Verilog, the C++ reference and a report from a model", cmd_gen},
+      {"eval", "bits per character of a model on a corpus split (bit-exact integer model)", cmd_eval},
+      {"run", "generate text with the bit-exact model", cmd_run},
+      {"synth-report", "check synthesis results against a device and write report.json", cmd_synth_report},
+  };
+  return kCmds;
+}
+
+void usage(std::ostream& o) {
+  o << "usage: tritgate <command> [options]\n\n"
+       "Turns a ternary-weight, binary-state recurrent language model into logic.\n\ncommands:\n";
+  for (const auto& c : commands()) o << fmt::format("  {:<14} {}\n", c.name, c.summary);
+  o << "\n'tritgate <command> --help' shows a command's options. 'tritgate --version' prints the version.\n";
+}
+
+}  // namespace
+}  // namespace tg
+
+int main(int argc, char** argv) {
+  using namespace tg;
+  if (argc < 2) {
+    usage(std::cerr);
+    return 2;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    usage(std::cout);
+    return 0;
+  }
+  if (cmd == "--version" || cmd == "-V") {
+    std::cout << "tritgate " << kVersion << " (model format " << kFormatVersion << ")\n";
+    return 0;
+  }
+  std::string full = "tritgate";
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    full += std::string(" ") + argv[i];
+    if (i > 1) args.push_back(argv[i]);
+  }
+  for (const auto& c : commands()) {
+    if (cmd != c.name) continue;
+    try {
+      return c.run(args, full);
+    } catch (const Error& e) {
+      std::cerr << "tritgate: error: " << e.what() << "\n";
+      return 1;
+    } catch (const std::exception& e) {
+      std::cerr << "tritgate: error: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  std::cerr << "tritgate: error: unknown command '" << cmd << "'\n\n";
+  usage(std::cerr);
+  return 2;
+}

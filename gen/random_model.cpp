@@ -1,0 +1,123 @@
+#include "random_model.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "util.hpp"
+
+namespace tg {
+
+namespace {
+
+std::vector<uint8_t> pick_vocab(int v) {
+  std::string pref = " etaoinshrdlucmfwypvbgkjqxz\nETAOINSHRDLUCMFWYPVBGKJQXZ.,;:!?'-0123456789";
+  std::vector<uint8_t> out;
+  for (char c : pref)
+    if (int(out.size()) < v) out.push_back(uint8_t(c));
+  for (int b = 0; b < 256 && int(out.size()) < v; ++b)
+    if (std::find(out.begin(), out.end(), uint8_t(b)) == out.end()) out.push_back(uint8_t(b));
+  return out;
+}
+
+void fill_bank(Rng& r, UnitBank& b, int units, int levels, int in_cols, int rec_cols, int fanin, bool token_table,
+               bool degenerate) {
+  b.input = Matrix(units, in_cols);
+  b.recurrent = Matrix(units, rec_cols);
+  b.thresholds.assign(size_t(units), {});
+  for (int u = 0; u < units; ++u) {
+    bool zero_row = degenerate && r.chance(0.1);
+    if (!zero_row) {
+      std::vector<int> cols(static_cast<size_t>(rec_cols));
+      std::iota(cols.begin(), cols.end(), 0);
+      int k = std::min(fanin, rec_cols);
+      for (int i = 0; i < k; ++i) {
+        std::swap(cols[size_t(i)], cols[size_t(i + r.below(rec_cols - i))]);
+        b.recurrent.at(u, cols[size_t(i)]) = r.chance(0.5) ? 1 : -1;
+      }
+      for (int j = 0; j < in_cols; ++j) {
+        if (token_table) b.input.at(u, j) = r.chance(0.6) ? r.range(-1, 1) : 0;
+        else b.input.at(u, j) = r.chance(0.25) ? (r.chance(0.5) ? 1 : -1) : 0;
+      }
+      if (token_table && r.chance(0.15)) b.input.at(u, r.below(in_cols)) = r.range(-3, 3);  // some wider entries
+    }
+    auto [lo, hi] = unit_range(b, u, token_table);
+    std::vector<int> t;
+    for (int k = 0; k < levels; ++k) {
+      int mid = (lo + hi + 1) / 2;
+      int x = std::clamp(mid + r.range(-1, 1), lo, hi + 1);
+      if (degenerate && r.chance(0.1)) x = r.chance(0.5) ? lo : hi + 1;  // always / never on
+      t.push_back(x);
+    }
+    std::sort(t.begin(), t.end());
+    b.thresholds[size_t(u)] = t;
+  }
+  if (degenerate && units >= 2) {  // a duplicate unit
+    int a = r.below(units), c = r.below(units);
+    for (int j = 0; j < in_cols; ++j) b.input.at(c, j) = b.input.at(a, j);
+    for (int j = 0; j < rec_cols; ++j) b.recurrent.at(c, j) = b.recurrent.at(a, j);
+    b.thresholds[size_t(c)] = b.thresholds[size_t(a)];
+  }
+}
+
+}  // namespace
+
+Model random_model(const RandomModelOptions& o) {
+  if (o.hidden < 1) throw Error(fmt::format("--hidden: expected at least 1, got {}", o.hidden));
+  if (o.vocab < 1 || o.vocab > 256) throw Error(fmt::format("--vocab: expected 1..256, got {}", o.vocab));
+  if (o.layers < 1 || o.layers > 8) throw Error(fmt::format("--layers: expected 1..8, got {}", o.layers));
+  if (o.levels < 1 || o.levels > 3) throw Error(fmt::format("--levels: expected 1..3, got {}", o.levels));
+  if (o.cell != "elman" && o.cell != "gated") throw Error("--cell: expected elman or gated, got " + o.cell);
+  int bits = o.hidden * o.levels;
+  if (o.fanin < 0 || o.fanin > bits)
+    throw Error(fmt::format("--fanin: expected 0..{} (the state bits per layer), got {}", bits, o.fanin));
+  int hf = o.head_fanin < 0 ? o.fanin : o.head_fanin;
+  if (hf > bits) throw Error(fmt::format("--head-fanin: expected 0..{}, got {}", bits, hf));
+  Rng r(o.seed);
+  Model m;
+  m.name = fmt::format("random-h{}-v{}-k{}-s{}", o.hidden, o.vocab, o.fanin, o.seed);
+  m.vocab = pick_vocab(o.vocab);
+  m.cell = o.cell;
+  m.fanin = o.fanin;
+  int prev = o.vocab;
+  for (int li = 0; li < o.layers; ++li) {
+    Layer l;
+    l.units = o.hidden;
+    l.levels = o.levels;
+    fill_bank(r, l.cand, l.units, l.levels, prev, bits, o.fanin, li == 0, o.degenerate);
+    l.gated = o.cell == "gated";
+    if (l.gated) fill_bank(r, l.gate, l.units, 1, prev, bits, o.fanin, li == 0, o.degenerate);
+    l.reset.assign(size_t(bits), 0);
+    if (o.degenerate)
+      for (auto& b : l.reset) b = r.chance(0.3);
+    prev = bits;
+    m.layers.push_back(std::move(l));
+  }
+  m.head.weights = Matrix(o.vocab, bits);
+  m.head.bias.assign(size_t(o.vocab), 0);
+  for (int v = 0; v < o.vocab; ++v) {
+    std::vector<int> cols(static_cast<size_t>(bits));
+    std::iota(cols.begin(), cols.end(), 0);
+    for (int i = 0; i < hf; ++i) {
+      std::swap(cols[size_t(i)], cols[size_t(i + r.below(bits - i))]);
+      m.head.weights.at(v, cols[size_t(i)]) = r.chance(0.5) ? 1 : -1;
+    }
+    m.head.bias[size_t(v)] = r.range(-2, 2);
+  }
+  if (o.degenerate && o.vocab >= 2) {  // two logits tied forever
+    int a = r.below(o.vocab), b = r.below(o.vocab);
+    for (int j = 0; j < bits; ++j) m.head.weights.at(b, j) = m.head.weights.at(a, j);
+    m.head.bias[size_t(b)] = m.head.bias[size_t(a)];
+  }
+  m.head.logit_scale = 0.5;
+  m.provenance = {{"generator", fmt::format("tritgate {} random-model", kVersion)},
+                  {"command", o.command},
+                  {"seed", o.seed},
+                  {"degenerate", o.degenerate}};
+  validate_model(m, "(random model)");
+  m.hash = sha256_hex(model_to_json(m));
+  return m;
+}
+
+}  // namespace tg

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the Verilator bench for one generated design.
+# usage: sim/build_tb.sh GEN_DIR OUT_DIR [TOP]
+#   GEN_DIR holds TOP.v, tg_ref.hpp and tg_glue.hpp from `tritgate gen`; the bench binary is
+#   OUT_DIR/tb. TG_BUILD (default: build) is the CMake build tree with libtglib.a.
+#   TG_TRACE=1 adds VCD tracing (enable at run time with +trace).
+set -euo pipefail
+gen=$(realpath "$1"); out=$2; top=${3:-tg_core}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(realpath "${TG_BUILD:-$root/build}")
+[ -f "$gen/$top.v" ] || { echo "build_tb: $gen/$top.v: missing (run tritgate gen first)" >&2; exit 2; }
+[ -f "$build/libtglib.a" ] || { echo "build_tb: $build/libtglib.a: missing (run make first)" >&2; exit 2; }
+mkdir -p "$out"
+trace=()
+[ "${TG_TRACE:-0}" = 1 ] && trace=(--trace)
+verilator --cc --exe --build -j "${TG_JOBS:-2}" -Wall "${trace[@]}" \
+  --top-module "$top" --prefix "V$top" -Mdir "$out/obj" -o ../tb \
+  -CFLAGS "-std=c++20 -O1 -I$gen -I$root/gen" \
+  -LDFLAGS "$build/libtglib.a -lfmt -lboost_program_options" \
+  "$gen/$top.v" "$root/sim/tb_core.cpp" > "$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
+echo "$out/tb"

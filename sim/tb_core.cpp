@@ -1,0 +1,247 @@
+// Verilator testbench for a generated tritgate core.
+//
+// Drives a token stream through the RTL and, after every clock edge, compares the state
+// register, the logits and the predicted token against the generated C++ reference
+// (tg_ref.hpp) and against the golden interpreter of the model file. The first mismatch
+// prints the cycle, the token and the differing bits, and the bench exits 1.
+//
+// Modes: teacher-forced (a text file, or random tokens over the whole token port range,
+// out-of-vocabulary codes included) and free-running (the core's own prediction fed back
+// through its gen input), optionally after a teacher-forced prompt. Idle cycles and resets
+// can be mixed in to check that the state holds and resets.
+#include <verilated.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model.hpp"
+#include "random_model.hpp"
+#include "tg_glue.hpp"
+#include "tg_ref.hpp"
+#include "util.hpp"
+
+#if VM_TRACE
+#include <verilated_vcd_c.h>
+#endif
+
+namespace {
+
+struct Args {
+  std::string model, text, prompt;
+  long random = 0, free = 0;
+  uint64_t seed = 1;
+  double gaps = 0, resets = 0;
+  bool golden = true, check = true, quiet = false;
+};
+
+[[noreturn]] void usage_error(const std::string& m) {
+  std::fprintf(stderr,
+               "tb: %s\nusage: tb --model m.json (--text FILE | --random N | --free N [--prompt TEXT])\n"
+               "          [--seed S] [--gaps P] [--resets P] [--no-golden] [--no-check] [--quiet] [+trace]\n",
+               m.c_str());
+  std::exit(2);
+}
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc) usage_error("missing value for " + s);
+      return argv[++i];
+    };
+    if (s == "--model") a.model = val();
+    else if (s == "--text") a.text = val();
+    else if (s == "--prompt") a.prompt = val();
+    else if (s == "--random") a.random = std::stol(val());
+    else if (s == "--free") a.free = std::stol(val());
+    else if (s == "--seed") a.seed = std::stoull(val());
+    else if (s == "--gaps") a.gaps = std::stod(val());
+    else if (s == "--resets") a.resets = std::stod(val());
+    else if (s == "--no-golden") a.golden = false;
+    else if (s == "--no-check") a.check = a.golden = false;
+    else if (s == "--quiet") a.quiet = true;
+    else if (s[0] == '+') continue;  // Verilator plusargs
+    else usage_error("unknown option " + s);
+  }
+  if (a.model.empty() && a.golden) usage_error("--model is required (or --no-golden)");
+  if (a.text.empty() && a.random <= 0 && a.free <= 0) usage_error("nothing to run: give --text, --random or --free");
+  return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a = parse(argc, argv);
+  auto ctx = std::make_unique<VerilatedContext>();
+  ctx->commandArgs(argc, argv);
+  auto top = std::make_unique<TgCore>(ctx.get());
+#if VM_TRACE
+  std::unique_ptr<VerilatedVcdC> tfp;
+  if (ctx->commandArgsPlusMatch("trace")[0]) {
+    ctx->traceEverOn(true);
+    tfp = std::make_unique<VerilatedVcdC>();
+    top->trace(tfp.get(), 99);
+    tfp->open("tb_trace.vcd");
+  }
+#endif
+  std::unique_ptr<tg::Model> model;
+  std::unique_ptr<tg::ModelSim> golden;
+  std::vector<int> stream;
+  try {
+    if (!a.model.empty()) {
+      model = std::make_unique<tg::Model>(tg::load_model(a.model));
+      if (model->hash != tg_ref::Model::kModelHash)
+        throw tg::Error(a.model + ": sha256 " + model->hash + " does not match the generated design's model (" +
+                        tg_ref::Model::kModelHash + "); regenerate with tritgate gen");
+      golden = std::make_unique<tg::ModelSim>(*model);
+    }
+    if (!a.text.empty()) {
+      if (!model) throw tg::Error("--text needs --model for the vocabulary");
+      stream = tg::tokenize(*model, tg::read_file(a.text), a.text);
+    }
+    if (!a.prompt.empty()) {
+      if (!model) throw tg::Error("--prompt needs --model for the vocabulary");
+      auto p = tg::tokenize(*model, a.prompt, "--prompt");
+      stream.insert(stream.end(), p.begin(), p.end());
+    }
+  } catch (const tg::Error& e) {
+    std::fprintf(stderr, "tb: error: %s\n", e.what());
+    return 2;
+  }
+  tg::Rng rng(a.seed);
+  for (long i = 0; i < a.random; ++i) stream.push_back(rng.below(1 << tg_ref::Model::kTokenBits));
+
+  tg_ref::Model ref;
+  uint64_t cycle = 0, tokens = 0;
+  auto tick = [&]() {
+    top->clk = 0;
+    top->eval();
+#if VM_TRACE
+    if (tfp) tfp->dump(ctx->time());
+#endif
+    ctx->timeInc(1);
+    top->clk = 1;
+    top->eval();
+#if VM_TRACE
+    if (tfp) tfp->dump(ctx->time());
+#endif
+    ctx->timeInc(1);
+    ++cycle;
+  };
+  auto fail_header = [&](const char* what, int tok) {
+    std::fprintf(stderr, "MISMATCH at cycle %llu (token #%llu, input token %d): %s\n", (unsigned long long)cycle,
+                 (unsigned long long)tokens, tok, what);
+  };
+  // Compares everything observable; returns false after printing the differences.
+  auto compare = [&](int tok, bool expect_valid) {
+    bool ok = true;
+    std::vector<uint8_t> gs;
+    if (golden) gs = golden->flat_state();
+    for (int r = 0; r < tg_ref::Model::kRegs; ++r) {
+      bool rtl = glue_state_bit(*top, r), rf = ref.reg(r);
+      bool gd = golden ? gs[size_t(tg_ref::Model::kRegOrigin[r])] : rf;
+      if (rtl != rf || rf != gd) {
+        if (ok) fail_header("state bits differ", tok);
+        std::fprintf(stderr, "  register %d (model state bit %d): rtl=%d ref=%d model=%d\n", r,
+                     tg_ref::Model::kRegOrigin[r], rtl, rf, gd);
+        ok = false;
+      }
+    }
+    int32_t z[tg_ref::Model::kVocab];
+    ref.logits(z);
+    std::vector<int> gz;
+    if (golden) gz = golden->logits();
+    for (int v = 0; v < tg_ref::Model::kVocab; ++v) {
+      int32_t rl = glue_logit(*top, v);
+      if (rl != z[v] || (golden && gz[size_t(v)] != z[v])) {
+        if (ok) fail_header("logits differ", tok);
+        std::fprintf(stderr, "  logit %d: rtl=%d ref=%d model=%d\n", v, rl, z[v], golden ? gz[size_t(v)] : z[v]);
+        ok = false;
+      }
+    }
+    unsigned rt = top->out_token, rf = ref.argmax();
+    unsigned gd = golden ? unsigned(golden->argmax()) : rf;
+    if (rt != rf || rf != gd) {
+      if (ok) fail_header("next token differs", tok);
+      std::fprintf(stderr, "  out_token: rtl=%u ref=%u model=%u\n", rt, rf, gd);
+      ok = false;
+    }
+    if (bool(top->out_valid) != expect_valid) {
+      if (ok) fail_header("out_valid wrong", tok);
+      std::fprintf(stderr, "  out_valid: rtl=%d expected=%d\n", int(top->out_valid), int(expect_valid));
+      ok = false;
+    }
+    return ok;
+  };
+
+  // Reset.
+  top->rst = 1;
+  top->in_valid = 0;
+  top->gen = 0;
+  top->in_token = 0;
+  tick();
+  top->rst = 0;
+  bool valid_seen = false;
+  if (a.check && !compare(-1, false)) return 1;
+
+  auto t0 = std::chrono::steady_clock::now();
+  size_t pos = 0;
+  long free_left = a.free;
+  while (pos < stream.size() || free_left > 0) {
+    if (a.resets > 0 && rng.chance(a.resets)) {
+      top->rst = 1;
+      top->in_valid = rng.chance(0.5);  // reset wins over in_valid
+      tick();
+      top->rst = 0;
+      ref.reset();
+      if (golden) golden->reset();
+      valid_seen = false;
+      if (a.check && !compare(-1, false)) return 1;
+    }
+    if (a.gaps > 0 && rng.chance(a.gaps)) {
+      top->in_valid = 0;
+      top->gen = rng.chance(0.5);
+      top->in_token = rng.below(1 << tg_ref::Model::kTokenBits);
+      tick();
+      if (a.check && !compare(-1, valid_seen)) return 1;
+      continue;
+    }
+    int tok;
+    if (pos < stream.size()) {
+      tok = stream[pos++];
+      top->gen = 0;
+      top->in_token = tok;
+    } else {
+      tok = int(a.check ? ref.argmax() : top->out_token);
+      top->gen = 1;
+      top->in_token = rng.below(1 << tg_ref::Model::kTokenBits);  // must be ignored
+      --free_left;
+    }
+    top->in_valid = 1;
+    tick();
+    ++tokens;
+    valid_seen = true;
+    if (a.check) {
+      ref.step(unsigned(tok));
+      if (golden) golden->step(tok);
+      if (!compare(tok, true)) return 1;
+    }
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  top->final();
+#if VM_TRACE
+  if (tfp) tfp->close();
+#endif
+  if (!a.quiet)
+    std::printf("tb: PASS: %llu cycles, %llu tokens, %d registers checked each cycle%s; %.3f s, %.0f cycles/s, %.0f tokens/s\n",
+                (unsigned long long)cycle, (unsigned long long)tokens, tg_ref::Model::kRegs,
+                golden ? " against the reference and the model file" : (a.check ? " against the reference" : " (unchecked)"),
+                secs, secs > 0 ? double(cycle) / secs : 0.0, secs > 0 ? double(tokens) / secs : 0.0);
+  return 0;
+}
