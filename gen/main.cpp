@@ -11,6 +11,7 @@
 #include <map>
 
 #include "bpc.hpp"
+#include "command.hpp"
 #include "emit.hpp"
 #include "ir.hpp"
 #include "model.hpp"
@@ -25,27 +26,9 @@ namespace fs = std::filesystem;
 namespace tg {
 namespace {
 
-struct Command {
-  const char* name;
-  const char* summary;
-  std::function<int(const std::vector<std::string>&, const std::string& full_cmd)> run;
-};
-
-// Parses `args` against `desc` (plus positional names); prints help and returns false on --help.
 bool parse(const std::string& cmd, const std::vector<std::string>& args, po::options_description& desc,
            const po::positional_options_description& pos, po::variables_map& vm, const std::string& usage) {
-  desc.add_options()("help,h", "show this help");
-  try {
-    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      std::cout << "usage: tritgate " << cmd << " " << usage << "\n\n" << desc << "\n";
-      return false;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw Error(fmt::format("{}: {} (see 'tritgate {} --help')", cmd, e.what(), cmd));
-  }
-  return true;
+  return parse_options(cmd, args, desc, pos, vm, usage);
 }
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -239,14 +222,23 @@ int cmd_run(const std::vector<std::string>& args, const std::string&) {
 }
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> kCmds = {
+  static const std::vector<Command> kCmds = [] {
+    std::vector<Command> c = {
       {"random-model", "write a random valid model (for hardware testing)", cmd_random_model},
       {"check", "validate a model file and print a summary", cmd_check},
       {"gen", "generate Verilog, the C++ reference and a report from a model", cmd_gen},
       {"eval", "bits per character of a model on a corpus split (bit-exact integer model)", cmd_eval},
       {"run", "generate text with the bit-exact model", cmd_run},
       {"synth-report", "check synthesis results against a device and write report.json", cmd_synth_report},
-  };
+    };
+#if TG_HAVE_TRAIN
+    for (const auto& x : train_commands()) c.push_back(x);
+#endif
+#if TG_HAVE_ANALYZE
+    for (const auto& x : analyze_commands()) c.push_back(x);
+#endif
+    return c;
+  }();
   return kCmds;
 }
 
