@@ -1,0 +1,77 @@
+// Benchmark (not a test): times `analyze` and the SAT queries on a random model.
+//   tg_bench_analyze [--hidden 512] [--vocab 32] [--fanin 4] [--seed 1] [--out DIR]
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+#include <string>
+
+#include "analysis.hpp"
+#include "query.hpp"
+#include "random_model.hpp"
+#include "tools.hpp"
+#include "util.hpp"
+
+using namespace tg;
+
+int main(int argc, char** argv) {
+  RandomModelOptions o;
+  o.hidden = 512;
+  o.vocab = 32;
+  o.fanin = 4;
+  std::string out;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--hidden") o.hidden = std::stoi(v);
+    else if (k == "--vocab") o.vocab = std::stoi(v);
+    else if (k == "--fanin") o.fanin = std::stoi(v);
+    else if (k == "--seed") o.seed = std::stoull(v);
+    else if (k == "--out") out = v;
+    else {
+      std::cerr << "unknown option " << k << "\n";
+      return 2;
+    }
+  }
+  try {
+    Model m = random_model(o);
+    analyze::TempDir tmp;
+    analyze::AnalyzeOptions ao;
+    ao.outdir = out.empty() ? tmp.path() + "/report" : out;
+    auto t0 = std::chrono::steady_clock::now();
+    auto rep = analyze::analyze_model(m, "(random)", ao);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << fmt::format("model: random-model --hidden {} --vocab {} --fanin {} --seed {} ({} state bits)\n", o.hidden,
+                             o.vocab, o.fanin, o.seed, m.state_bits());
+    std::cout << fmt::format("analyze: {:.2f} s total\n", secs);
+    for (auto it = rep["timing_s"].begin(); it != rep["timing_s"].end(); ++it)
+      std::cout << fmt::format("  {:<12} {:8.3f} s\n", it.key(), it.value().get<double>());
+    for (const auto& s : rep["gates"]["steps"])
+      std::cout << fmt::format("  gates: {:<60} {}\n", s["step"].get<std::string>(), s["ands"].dump());
+    std::cout << fmt::format("  per-neuron logic, summed: {} AND gates lowered, {} after ABC\n",
+                             rep["gates"]["neurons_total_aig_ands"].dump(), rep["gates"]["neurons_total_abc_ands"].dump());
+    std::cout << fmt::format("  fates: comparators {}, registers {}\n", rep["fates"]["comparators"].dump(),
+                             rep["fates"]["registers"].dump());
+    std::cout << fmt::format("  graph: {} registers, {} edges, {} SCCs (largest {}), {} modules (largest {})\n",
+                             rep["graph"]["nodes"].dump(), rep["graph"]["edges"].dump(), rep["graph"]["scc_count"].dump(),
+                             rep["graph"]["scc_sizes"][0].dump(), rep["graph"]["module_count"].dump(),
+                             rep["graph"]["module_sizes"][0].dump());
+    analyze::QueryOptions qo;
+    qo.timeout_s = 120;
+    analyze::Querier q(m, qo);
+    auto show = [](const std::string& what, const analyze::QueryResult& r) {
+      std::cout << fmt::format("query {:<36} {:<8} bound {:<3} {:3} solver calls {:8.3f} s\n", what, r.answer, r.bound,
+                               r.solver_calls, r.seconds);
+    };
+    show("emit --token-id 0", q.emit(0, 1));
+    show("emit --token-id 1 --limit 50", q.emit(1, 50));
+    show("activate --neuron n5 --steps 8", q.activate("n5", 8));
+    show("activate --neuron n7 --steps 32", q.activate("n7", 32));
+    show("reach --text (tokens 0 1 2) --steps 8", q.reach({0, 1, 2}, 8));
+    show("reach --text (tokens 0 1 2 3 4 5) --steps 16", q.reach({0, 1, 2, 3, 4, 5}, 16));
+    show("flip --neuron n3 --partial h0=1", q.flip("n3", "h0=1"));
+  } catch (const std::exception& e) {
+    std::cerr << "bench: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
