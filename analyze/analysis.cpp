@@ -277,7 +277,7 @@ std::string html_page(const json& rep, const std::string& png_b64) {
   const json& g = rep["graph"];
   h += fmt::format("<h2>State-dependency graph</h2><p>{} registers, {} edges (j &rarr; i: register i's next value "
                    "reads register j), {} strongly connected components, {} modules (weakly connected "
-                   "components). Colour = module; double circle = reads the token.</p>\n",
+                   "components). Colour = module; double circle with a dark rim = reads the token.</p>\n",
                    g["nodes"].dump(), g["edges"].dump(), g["scc_count"].dump(), g["module_count"].dump());
   if (!png_b64.empty())
     h += "<p><a href=\"graph.svg\"><img alt=\"state-dependency graph (sfdp)\" src=\"data:image/png;base64," + png_b64 +

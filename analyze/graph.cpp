@@ -143,7 +143,7 @@ std::string graph_dot(const DepGraph& g, const std::string& title) {
   s += "  edge [arrowsize=0.4, color=\"#00000040\"];\n";
   for (size_t i = 0; i < g.names.size(); ++i)
     s += fmt::format("  \"{}\" [fillcolor=\"{}\"{}, tooltip=\"{} module {} scc {}\"];\n", g.names[i],
-                     module_colour(g.module[i]), g.reads_token[i] ? ", shape=doublecircle" : "", g.names[i], g.module[i],
+                     module_colour(g.module[i]), g.reads_token[i] ? ", shape=doublecircle, penwidth=1, color=\"#333333\"" : "", g.names[i], g.module[i],
                      g.scc[i]);
   for (size_t j = 0; j < g.out.size(); ++j)
     for (int i : g.out[j]) s += fmt::format("  \"{}\" -> \"{}\";\n", g.names[j], g.names[size_t(i)]);

@@ -99,26 +99,64 @@ std::string mv_sop_string(int nvars, const std::vector<std::string>& names, cons
     auto& t = joined[c.truth];
     t.insert(t.end(), c.tokens.begin(), c.tokens.end());
   }
-  // Each product with the tokens under which it is part of the function.
-  std::vector<std::pair<Cube, std::vector<std::string>>> terms;
-  for (const auto& [truth, toks] : joined)
-    for (const Cube& c : minimize_sop(nvars, truth)) {
-      auto it = std::find_if(terms.begin(), terms.end(), [&](auto& t) { return t.first == c; });
-      if (it == terms.end()) terms.push_back({c, toks});
-      else it->second.insert(it->second.end(), toks.begin(), toks.end());
+  std::vector<std::vector<uint8_t>> truth;
+  std::vector<std::vector<std::string>> toks;
+  for (auto& [t, tk] : joined) truth.push_back(t), toks.push_back(tk);
+  size_t K = truth.size();
+  // Products, each with the set of classes it is asserted for. Start from each class's own
+  // cover, then expand every product to all classes where it is an implicant (the
+  // multiple-valued "expand" step), merge equal products, and drop products that the others
+  // cover (irredundant).
+  struct Term {
+    Cube c;
+    std::vector<char> in;  // per class
+  };
+  std::vector<Term> terms;
+  auto implicant = [&](const Cube& c, size_t k) {
+    for (uint32_t m = 0; m < truth[k].size(); ++m)
+      if (c.covers(m) && !truth[k][m]) return false;
+    return true;
+  };
+  for (size_t k = 0; k < K; ++k)
+    for (const Cube& c : minimize_sop(nvars, truth[k])) {
+      if (std::any_of(terms.begin(), terms.end(), [&](const Term& t) { return t.c == c; })) continue;
+      Term t{c, std::vector<char>(K, 0)};
+      for (size_t q = 0; q < K; ++q) t.in[q] = implicant(c, q);
+      terms.push_back(t);
     }
+  // Irredundant: try dropping products with the most literals first.
+  std::sort(terms.begin(), terms.end(), [](const Term& a, const Term& b) { return a.c.literals() > b.c.literals(); });
+  for (size_t i = 0; i < terms.size();) {
+    bool needed = false;
+    for (size_t k = 0; k < K && !needed; ++k) {
+      if (!terms[i].in[k]) continue;
+      for (uint32_t m = 0; m < truth[k].size() && !needed; ++m) {
+        if (!terms[i].c.covers(m)) continue;
+        bool other = false;
+        for (size_t j = 0; j < terms.size() && !other; ++j) other = j != i && terms[j].in[k] && terms[j].c.covers(m);
+        needed = !other;
+      }
+    }
+    if (needed) ++i;
+    else terms.erase(terms.begin() + long(i));
+  }
   if (terms.empty()) return "0";
-  std::sort(terms.begin(), terms.end(), [](auto& a, auto& b) { return a.first.literals() < b.first.literals(); });
+  std::reverse(terms.begin(), terms.end());
   std::string s;
-  for (auto& [c, toks] : terms) {
+  for (const auto& t : terms) {
+    std::vector<std::string> in, out;
+    for (size_t k = 0; k < K; ++k)
+      for (const auto& x : toks[k]) (t.in[k] ? in : out).push_back(x);
+    std::sort(in.begin(), in.end());
+    std::sort(out.begin(), out.end());
     std::string guard;
-    if (int(toks.size()) < total_tokens) {
-      std::sort(toks.begin(), toks.end());
-      guard = "tok in {";
-      for (size_t i = 0; i < toks.size(); ++i) guard += (i ? "," : "") + toks[i];
+    if (int(in.size()) < total_tokens) {
+      const auto& list = out.size() < in.size() ? out : in;
+      guard = out.size() < in.size() ? "tok not in {" : "tok in {";
+      for (size_t i = 0; i < list.size(); ++i) guard += (i ? "," : "") + list[i];
       guard += "}";
     }
-    std::string prod = c.care == 0 ? guard : (guard.empty() ? cube_string(c, names) : guard + " & " + cube_string(c, names));
+    std::string prod = t.c.care == 0 ? guard : (guard.empty() ? cube_string(t.c, names) : guard + " & " + cube_string(t.c, names));
     if (prod.empty()) prod = "1";
     s += (s.empty() ? "" : " | ") + prod;
   }
