@@ -1,0 +1,88 @@
+// The trainable model (libtorch): the same topology as the hardware cell, in four stages.
+//   kFloat   : float weights, sigmoid state in (0,1)          (the float model, saved as m.pt)
+//   kSparse  : float weights under top-|w| fan-in masks (gradual magnitude pruning)
+//   kTernary : ternary weights (STE), per-unit scale alpha, integer token table and bias
+//              (round with STE), still a sigmoid state
+//   kBinary  : as kTernary with a binary state: forward step(s >= 0), backward sigmoid'(alpha(s+1/2))
+// In kBinary the forward pass is exactly the integer model that export_model() writes.
+// Include this header only where the float module is needed (it pulls in torch).
+#pragma once
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "model.hpp"
+
+namespace tg::train {
+
+enum Stage : int { kFloat = 0, kSparse = 1, kTernary = 2, kBinary = 3 };
+
+struct LMConfig {
+  int vocab = 2, hidden = 16, layers = 1, fanin = 4, head_fanin = 4;
+  bool gated = false;
+  double delta = 0.4;  // ternary threshold ratio
+};
+
+// One bank of threshold units (a layer's candidate or its update gate).
+struct Bank {
+  torch::Tensor win;        // layer 0: token table [V, H]; layer l > 0: [H, H_below]
+  torch::Tensor wrec;       // [H, H]
+  torch::Tensor bias;       // [H]   (minus the threshold, in float units)
+  torch::Tensor log_alpha;  // [H]   per-unit scale of the ternary weights
+  torch::Tensor min, mrec;  // fan-in masks (buffers, 0/1)
+};
+
+// The quantised view of a bank for one forward pass: integer-valued tensors (exact in float32)
+// carrying straight-through gradients to the latent parameters.
+struct QBank {
+  torch::Tensor tin, trec, tb, alpha;  // tb = -threshold
+};
+
+class LMImpl : public torch::nn::Module {
+ public:
+  explicit LMImpl(const LMConfig& c);
+  LMConfig cfg;
+  std::vector<std::vector<Bank>> banks;  // [layer][0 = candidate, 1 = gate]
+  torch::Tensor head_w, head_b, log_scale, head_mask;
+  int stage = kFloat;
+  double delta_now = 0.4;  // ternary threshold ratio in use (ramped in kTernary)
+  double tau_now = 1.0;    // temperature of the soft state in kTernary (annealed 1 -> 0.3)
+
+  struct Out {
+    torch::Tensor logits;             // [B, T, V] (float; logit_scale * z when quantised)
+    std::vector<torch::Tensor> h;     // final state per layer [B, H]
+    std::vector<torch::Tensor> states;  // record: per layer [B, T, H], state after each token
+    torch::Tensor z;                  // record (quantised stages): integer logits [B, T, V]
+  };
+  // x: [B, T] token ids; h: state per layer [B, H]. Logits at t read the state after token t.
+  Out forward(const torch::Tensor& x, std::vector<torch::Tensor> h, bool record = false);
+  std::vector<torch::Tensor> zero_state(int64_t batch) const;
+
+  // Top-|w| masks: k_rec nonzeros per recurrent/inter-layer row, k_head per logit.
+  void update_masks(int k_rec, int k_head);
+  // Initialise the scales (alpha per unit, the head's logit scale) from the current weights.
+  void init_quant();
+  QBank quant_bank(int layer, int b) const;
+  struct QHead {
+    torch::Tensor w, b, scale;  // ternary weights [V, H], integer bias [V], logit scale [1]
+  };
+  QHead quant_head() const;
+  // Logits of states hs [B, T, H] in the current stage.
+  torch::Tensor head_logits(const torch::Tensor& hs);
+  // The integer model of the kBinary forward pass (units not pruned).
+  Model export_model(const std::vector<uint8_t>& vocab) const;
+};
+TORCH_MODULE(LM);
+
+// Saves the float module with its shape and vocabulary (libtorch archive).
+void save_float_checkpoint(LM& lm, const std::vector<uint8_t>& vocab, const std::string& path);
+// Rebuilds the float module from a checkpoint written by `tritgate train` (m.pt beside m.json).
+// Throws tg::Error naming the file when its vocabulary, hidden size, layers or cell do not match
+// the model file (hidden: provenance.hidden when the file's units were pruned).
+//   tg::Model m = tg::load_model("m.json");
+//   tg::train::LM f = tg::train::load_float_model("m.pt", m);   // stage kFloat, eval mode
+//   auto out = f->forward(tokens_BxT, f->zero_state(B));         // out.logits: float logits
+LM load_float_model(const std::string& path, const Model& m);
+
+}  // namespace tg::train

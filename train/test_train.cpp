@@ -1,0 +1,321 @@
+// Tests of training (issue 3): loss goes down, export round trip, the exported integer model is
+// bit-exact with training's quantised forward pass, gradients reach every latent weight,
+// training's evaluation equals `tritgate eval`'s, determinism, the float checkpoint, errors.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "bpc.hpp"
+#include "ir.hpp"
+#include "lm.hpp"
+#include "model.hpp"
+#include "passes.hpp"
+#include "train.hpp"
+#include "util.hpp"
+
+namespace fs = std::filesystem;
+using namespace tg;
+using namespace tg::train;
+
+namespace {
+
+std::string tmpdir() {
+  static std::string d = [] {
+    std::string p = (fs::temp_directory_path() / ("tg_train_test_" + std::to_string(::getpid()))).string();
+    fs::create_directories(p);
+    return p;
+  }();
+  return d;
+}
+
+std::string write_tmp(const std::string& name, const std::string& data) {
+  std::string p = tmpdir() + "/" + name;
+  std::ofstream(p, std::ios::binary) << data;
+  return p;
+}
+
+// A small, learnable text: words from a short list, with a seeded choice.
+std::string make_corpus(size_t n, uint32_t seed = 7) {
+  static const char* words[] = {"the ", "cat ", "sat ", "on ", "a ", "mat. ", "dog ", "ran ", "to ", "it. "};
+  std::mt19937 rng(seed);
+  std::string s;
+  while (s.size() < n) s += words[rng() % 10];
+  return s;
+}
+
+double unigram_bits(const std::string& text) {
+  std::vector<double> c(256, 0);
+  for (unsigned char ch : text) c[ch] += 1;
+  double h = 0;
+  for (double x : c)
+    if (x > 0) h -= x / text.size() * std::log2(x / text.size());
+  return h;
+}
+
+Options tiny_options(const std::string& corpus, const std::string& out) {
+  Options o;
+  o.corpus = corpus;
+  o.output = out;
+  o.hidden = 24;
+  o.fanin = 6;
+  o.head_fanin = 8;
+  o.steps = 160;
+  o.batch = 16;
+  o.bptt = 32;
+  o.lr = 1e-2;
+  o.quiet = true;
+  o.command = "test";
+  return o;
+}
+
+// One trained tiny model shared by several tests (seconds of training).
+struct Trained {
+  std::string corpus, path;
+  Result r;
+};
+const Trained& trained() {
+  static Trained t = [] {
+    Trained x;
+    x.corpus = write_tmp("corpus.txt", make_corpus(30000));
+    x.path = tmpdir() + "/tiny.json";
+    x.r = train::train(tiny_options(x.corpus, x.path));
+    return x;
+  }();
+  return t;
+}
+
+LMConfig small_cfg(bool gated, int layers) {
+  LMConfig c;
+  c.vocab = 11;
+  c.hidden = 20;
+  c.layers = layers;
+  c.fanin = 5;
+  c.head_fanin = 6;
+  c.gated = gated;
+  return c;
+}
+
+// A model in the binary stage, with masks and scales set from its random weights, a few biases
+// moved so that thresholds are not all zero.
+LM binary_lm(const LMConfig& c, uint64_t seed) {
+  torch::manual_seed(seed);
+  LM lm(c);
+  {
+    torch::NoGradGuard ng;
+    for (auto& l : lm->banks)
+      for (auto& b : l) b.bias.copy_(torch::randn_like(b.bias) * 0.5);
+    lm->head_b.copy_(torch::randn_like(lm->head_b) * 2);
+  }
+  lm->update_masks(c.fanin, c.head_fanin);
+  lm->delta_now = 0.4;
+  lm->init_quant();
+  lm->stage = kBinary;
+  return lm;
+}
+
+}  // namespace
+
+TEST(Train, LossGoesDown) {
+  const auto& t = trained();
+  std::string text = read_file(t.corpus);
+  std::string val = split_text(text, "val");
+  double uni = unigram_bits(val);
+  double uniform = std::log2(double(load_model(t.path).vocab_size()));
+  // Training starts from the unigram prediction (head bias = log frequencies): both models must
+  // do clearly better than that.
+  EXPECT_LT(t.r.val_bpc_float, 0.75 * uni) << "float " << t.r.val_bpc_float << " unigram " << uni;
+  EXPECT_LT(t.r.val_bpc, 0.9 * uni) << "quantised " << t.r.val_bpc << " unigram " << uni;
+  EXPECT_LT(uni, uniform);
+  EXPECT_EQ(t.r.steps, 160);
+}
+
+TEST(Train, TrainingEvalEqualsToolEval) {
+  const auto& t = trained();
+  Model m = load_model(t.path);
+  std::string val = split_text(read_file(t.corpus), "val");
+  auto toks = tokenize(m, val, "val");
+  ir::Netlist n = ir::from_model(m);
+  nlohmann::json rep;
+  passes::run(n, passes::default_pipeline(), rep);
+  BpcResult r = evaluate_bpc(n, toks);
+  EXPECT_NEAR(r.bpc, t.r.val_bpc, 1e-6);
+  EXPECT_NEAR(quant_bpc(m, toks), r.bpc, 1e-6);
+  EXPECT_NEAR(m.provenance["val_bpc"].get<double>(), r.bpc, 1e-6);
+}
+
+TEST(Train, ProvenanceAndFloatCheckpoint) {
+  const auto& t = trained();
+  Model m = load_model(t.path);
+  for (const char* k : {"command", "seed", "corpus", "corpus_sha256", "steps", "minutes", "val_bpc_float", "val_bpc"})
+    EXPECT_TRUE(m.provenance.contains(k)) << k;
+  EXPECT_EQ(m.provenance["corpus_sha256"], sha256_hex(read_file(t.corpus)));
+  EXPECT_LE(m.layers[0].units, 24);
+  for (int u = 0; u < m.layers[0].units; ++u) EXPECT_LE(m.layers[0].cand.recurrent.row_nonzeros(u), 6);
+  for (int v = 0; v < m.vocab_size(); ++v) EXPECT_LE(m.head.weights.row_nonzeros(v), 8);
+  // The float module rebuilds from its checkpoint and predicts better than uniform.
+  LM f = load_float_model(float_checkpoint_path(t.path), m);
+  EXPECT_EQ(f->cfg.hidden, 24);
+  std::string val = split_text(read_file(t.corpus), "val");
+  auto toks = tokenize(m, val.substr(0, 400), "val");
+  torch::Tensor x = torch::tensor(std::vector<int64_t>(toks.begin(), toks.end())).view({1, -1});
+  torch::NoGradGuard ng;
+  auto out = f->forward(x.slice(1, 0, x.size(1) - 1), f->zero_state(1));
+  double ce = torch::nn::functional::cross_entropy(out.logits.reshape({-1, m.vocab_size()}),
+                                                   x.slice(1, 1).reshape({-1}))
+                  .item<double>() / std::log(2.0);
+  EXPECT_LT(ce, std::log2(double(m.vocab_size())) * 0.7);
+  // A model file with another vocabulary is refused, naming the checkpoint.
+  Model other = m;
+  other.vocab.pop_back();
+  try {
+    load_float_model(float_checkpoint_path(t.path), other);
+    FAIL() << "expected tg::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("vocabulary"), std::string::npos) << e.what();
+  }
+  Model wide = m;
+  wide.provenance["hidden"] = 99;
+  EXPECT_THROW(load_float_model(float_checkpoint_path(t.path), wide), Error);
+}
+
+TEST(Train, ExportRoundTrip) {
+  for (bool gated : {false, true}) {
+    LM lm = binary_lm(small_cfg(gated, 2), 3);
+    std::vector<uint8_t> vocab;
+    for (int i = 0; i < 11; ++i) vocab.push_back(uint8_t('a' + i));
+    Model m = lm->export_model(vocab);
+    validate_model(m, "export");
+    std::string p = tmpdir() + (gated ? "/rt_g.json" : "/rt_e.json");
+    save_model(m, p);
+    Model back = load_model(p);
+    EXPECT_EQ(model_to_json(back), model_to_json(m));
+    ModelSim a(m), b(back);
+    for (int t : {0, 3, 10, 10, 2, 7, 1, 11, 4}) {
+      a.step(t);
+      b.step(t);
+      EXPECT_EQ(a.flat_state(), b.flat_state());
+      EXPECT_EQ(a.logits(), b.logits());
+    }
+  }
+}
+
+TEST(Train, ExportIsBitExactWithQuantisedForward) {
+  for (int layers : {1, 2})
+    for (bool gated : {false, true}) {
+      LMConfig c = small_cfg(gated, layers);
+      LM lm = binary_lm(c, 11 + layers + 2 * gated);
+      std::vector<uint8_t> vocab;
+      for (int i = 0; i < c.vocab; ++i) vocab.push_back(uint8_t('a' + i));
+      Model m = lm->export_model(vocab);
+      validate_model(m, "export");
+      const int B = 4, T = 60;
+      torch::manual_seed(5);
+      torch::Tensor x = torch::randint(0, c.vocab, {B, T}, torch::kLong);
+      torch::NoGradGuard ng;
+      auto out = lm->forward(x, lm->zero_state(B), /*record=*/true);
+      int flips = 0;
+      for (int b = 0; b < B; ++b) {
+        ModelSim sim(m);
+        std::vector<uint8_t> prev = sim.flat_state();
+        for (int t = 0; t < T; ++t) {
+          sim.step(int(x[b][t].item<int64_t>()));
+          std::vector<uint8_t> want;
+          for (int l = 0; l < layers; ++l)
+            for (int u = 0; u < c.hidden; ++u) want.push_back(uint8_t(out.states[size_t(l)][b][t][u].item<float>()));
+          ASSERT_EQ(sim.flat_state(), want) << "layers " << layers << " gated " << gated << " b " << b << " t " << t;
+          std::vector<int> z;
+          for (int v = 0; v < c.vocab; ++v) z.push_back(int(out.z[b][t][v].item<float>()));
+          ASSERT_EQ(sim.logits(), z) << "b " << b << " t " << t;
+          flips += sim.flat_state() != prev;
+          prev = sim.flat_state();
+        }
+      }
+      EXPECT_GT(flips, 10) << "the state should change over the sequence";
+      // Pruning unread units keeps the logits.
+      Model pr = m;
+      prune_unread(pr);
+      validate_model(pr, "pruned");
+      ModelSim s1(m), s2(pr);
+      for (int t = 0; t < T; ++t) {
+        s1.step(int(x[0][t].item<int64_t>()));
+        s2.step(int(x[0][t].item<int64_t>()));
+        ASSERT_EQ(s1.logits(), s2.logits());
+      }
+    }
+}
+
+TEST(Train, GradientsReachEveryLatentWeight) {
+  for (int stage : {kSparse, kTernary, kBinary}) {
+    LMConfig c = small_cfg(true, 2);
+    LM lm = binary_lm(c, 21);
+    lm->stage = stage;
+    lm->tau_now = 0.5;
+    torch::manual_seed(2);
+    torch::Tensor x = torch::randint(0, c.vocab, {8, 40}, torch::kLong);
+    auto out = lm->forward(x.slice(1, 0, 39), lm->zero_state(8));
+    torch::Tensor loss = torch::nn::functional::cross_entropy(out.logits.reshape({-1, c.vocab}),
+                                                              x.slice(1, 1).reshape({-1}));
+    loss.backward();
+    for (const auto& p : lm->named_parameters()) {
+      bool quant_only = p.key().find("log_alpha") != std::string::npos || p.key() == "log_scale";
+      if (stage == kSparse && quant_only) continue;  // scales exist only in the quantised stages
+      ASSERT_TRUE(p.value().grad().defined()) << p.key() << " stage " << stage;
+      EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0) << p.key() << " stage " << stage;
+    }
+  }
+}
+
+TEST(Train, SameSeedSameModel) {
+  std::string corpus = write_tmp("det.txt", make_corpus(8000, 3));
+  Options o = tiny_options(corpus, tmpdir() + "/d1.json");
+  o.steps = 30;
+  train::train(o);
+  o.output = tmpdir() + "/d2.json";
+  train::train(o);
+  Model a = load_model(tmpdir() + "/d1.json"), b = load_model(tmpdir() + "/d2.json");
+  a.provenance = b.provenance = nlohmann::json::object();
+  a.name = b.name;
+  EXPECT_EQ(model_to_json(a), model_to_json(b));
+}
+
+namespace {
+void expect_error(const Options& o, const std::string& needle) {
+  try {
+    train::train(o);
+    FAIL() << "expected tg::Error mentioning " << needle;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+}  // namespace
+
+TEST(Train, Errors) {
+  std::string good = write_tmp("good.txt", make_corpus(2000));
+  Options o = tiny_options(good, tmpdir() + "/err.json");
+  o.corpus = tmpdir() + "/missing.txt";
+  expect_error(o, "missing.txt");
+  o.corpus = write_tmp("empty.txt", "");
+  expect_error(o, "empty");
+  o.corpus = write_tmp("binary.bin", std::string("abc\0def", 7) + make_corpus(200));
+  expect_error(o, "binary");
+  o.corpus = write_tmp("single.txt", std::string(500, 'x'));
+  expect_error(o, "single distinct symbol");
+  o = tiny_options(good, tmpdir() + "/err.json");
+  o.fanin = 25;
+  expect_error(o, "--fanin");
+  o = tiny_options(good, tmpdir() + "/err.json");
+  o.head_fanin = 30;
+  expect_error(o, "--head-fanin");
+  o = tiny_options(good, tmpdir() + "/err.json");
+  o.steps = 0;
+  o.minutes = 0;
+  expect_error(o, "--minutes");
+  o = tiny_options(good, tmpdir() + "/err.json");
+  o.resume = true;
+  expect_error(o, "--resume");
+  EXPECT_FALSE(fs::exists(tmpdir() + "/err.json"));
+}

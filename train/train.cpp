@@ -1,0 +1,834 @@
+// The libtorch part of tritgate training: the staged model (lm.hpp), export to the integer model
+// file, the float checkpoint, the training loop with checkpoints, and training's quantised
+// evaluation. One translation unit on purpose: torch headers compile slowly.
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include "bpc.hpp"
+#include "lm.hpp"
+#include "train.hpp"
+#include "util.hpp"
+
+namespace fs = std::filesystem;
+using torch::Tensor;
+
+namespace tg::train {
+
+// ---------------------------------------------------------------------------------------------
+// Quantisers. Each returns exact integer values in the forward pass (x - x.detach() is exactly
+// zero) and passes the gradient straight through to the latent float tensor.
+
+namespace {
+
+Tensor ste(const Tensor& forward_value, const Tensor& latent) { return forward_value + (latent - latent.detach()); }
+
+Tensor round_ste(const Tensor& x) { return ste(x.detach().round(), x); }
+
+// Ternary weights under a 0/1 mask: sign(w) where |w| > delta * mean|w| of the row's kept
+// entries, else 0. Gradient: identity on kept entries.
+Tensor ternary_ste(const Tensor& w, const Tensor& mask, double delta) {
+  Tensor wm = w * mask;
+  Tensor a = wm.detach().abs();
+  Tensor cnt = mask.sum(1, true).clamp_min(1);
+  Tensor thr = delta * a.sum(1, true) / cnt;
+  Tensor q = wm.detach().sign() * (a > thr).to(torch::kFloat);
+  return ste(q, wm);
+}
+
+Tensor topk_mask(const Tensor& w, int k) {
+  int64_t cols = w.size(1);
+  if (k >= cols) return torch::ones_like(w);
+  Tensor idx = std::get<1>(w.detach().abs().topk(k, 1));
+  return torch::zeros_like(w).scatter_(1, idx, 1.0);
+}
+
+std::string pname(int l, int b, const char* what) { return fmt::format("l{}_{}_{}", l, b == 0 ? "c" : "g", what); }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The model.
+
+LMImpl::LMImpl(const LMConfig& c) : cfg(c), delta_now(c.delta) {
+  const int H = c.hidden, V = c.vocab;
+  const double rs = 1.5 / std::sqrt(double(H));
+  banks.resize(size_t(c.layers));
+  for (int l = 0; l < c.layers; ++l) {
+    for (int b = 0; b < (c.gated ? 2 : 1); ++b) {
+      Bank k;
+      k.win = l == 0 ? register_parameter(pname(l, b, "win"), torch::randn({V, H}))
+                     : register_parameter(pname(l, b, "win"), torch::randn({H, H}) * rs);
+      k.wrec = register_parameter(pname(l, b, "wrec"), torch::randn({H, H}) * rs);
+      k.bias = register_parameter(pname(l, b, "bias"), torch::zeros({H}));
+      k.log_alpha = register_parameter(pname(l, b, "log_alpha"), torch::zeros({H}));
+      k.min = register_buffer(pname(l, b, "min"), torch::ones_like(k.win));
+      k.mrec = register_buffer(pname(l, b, "mrec"), torch::ones_like(k.wrec));
+      banks[size_t(l)].push_back(k);
+    }
+  }
+  head_w = register_parameter("head_w", torch::randn({V, H}) / std::sqrt(double(H)));
+  head_b = register_parameter("head_b", torch::zeros({V}));
+  log_scale = register_parameter("log_scale", torch::zeros({1}));
+  head_mask = register_buffer("head_mask", torch::ones({V, H}));
+}
+
+std::vector<Tensor> LMImpl::zero_state(int64_t batch) const {
+  std::vector<Tensor> h;
+  for (int l = 0; l < cfg.layers; ++l) h.push_back(torch::zeros({batch, cfg.hidden}));
+  return h;
+}
+
+QBank LMImpl::quant_bank(int l, int b) const {
+  const Bank& k = banks[size_t(l)][size_t(b)];
+  QBank q;
+  q.alpha = k.log_alpha.exp();
+  q.trec = ternary_ste(k.wrec, k.mrec, delta_now);
+  if (l == 0)
+    q.tin = torch::clamp(round_ste(k.win / q.alpha.unsqueeze(0)), -kMaxInputWeight, kMaxInputWeight);
+  else
+    q.tin = ternary_ste(k.win, k.min, delta_now);
+  q.tb = round_ste(k.bias / q.alpha);
+  return q;
+}
+
+LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record) {
+  const int64_t B = x.size(0), T = x.size(1);
+  const int H = cfg.hidden, L = cfg.layers, nb = cfg.gated ? 2 : 1;
+  const bool quant = stage >= kTernary;
+  std::vector<std::vector<QBank>> e(static_cast<size_t>(L));
+  for (int l = 0; l < L; ++l)
+    for (int b = 0; b < nb; ++b) {
+      const Bank& k = banks[size_t(l)][size_t(b)];
+      QBank q;
+      if (quant) {
+        q = quant_bank(l, b);
+      } else {
+        q.tin = (stage == kSparse && l > 0) ? k.win * k.min : k.win;
+        q.trec = stage == kSparse ? k.wrec * k.mrec : k.wrec;
+        q.tb = k.bias;
+      }
+      e[size_t(l)].push_back(q);
+    }
+  std::vector<Tensor> in0;
+  Tensor xf = x.reshape({-1});
+  for (int b = 0; b < nb; ++b) in0.push_back(e[0][size_t(b)].tin.index_select(0, xf).view({B, T, H}));
+  std::vector<Tensor> tops;
+  Out out;
+  std::vector<std::vector<Tensor>> rec(static_cast<size_t>(L));
+  for (int64_t t = 0; t < T; ++t) {
+    Tensor below;
+    for (int l = 0; l < L; ++l) {
+      Tensor hl = h[size_t(l)];
+      Tensor y[2];
+      for (int b = 0; b < nb; ++b) {
+        const QBank& q = e[size_t(l)][size_t(b)];
+        Tensor in = l == 0 ? in0[size_t(b)].select(1, t) : torch::matmul(below, q.tin.t());
+        Tensor s = torch::addmm(in + q.tb, hl, q.trec.t());
+        if (!quant) {
+          y[b] = torch::sigmoid(s);
+        } else {
+          Tensor pre = q.alpha * (s + 0.5);
+          if (stage == kBinary) {
+            Tensor soft = torch::sigmoid(pre);
+            y[b] = ste((s.detach() >= 0).to(torch::kFloat), soft);
+          } else {
+            y[b] = torch::sigmoid(pre / tau_now);
+          }
+        }
+      }
+      Tensor hn = cfg.gated ? y[1] * y[0] + (1 - y[1]) * hl : y[0];
+      h[size_t(l)] = hn;
+      below = hn;
+      if (record) rec[size_t(l)].push_back(hn.detach());
+    }
+    tops.push_back(h[size_t(L - 1)]);
+  }
+  Tensor hs = torch::stack(tops, 1);  // [B, T, H]
+  if (quant) {
+    QHead q = quant_head();
+    Tensor z = torch::matmul(hs, q.w.t()) + q.b;
+    out.logits = z * q.scale;
+    if (record) out.z = z.detach();
+  } else {
+    Tensor w = stage == kSparse ? head_w * head_mask : head_w;
+    out.logits = torch::matmul(hs, w.t()) + head_b;
+  }
+  out.h = h;
+  if (record)
+    for (int l = 0; l < L; ++l) out.states.push_back(torch::stack(rec[size_t(l)], 1));
+  return out;
+}
+
+LMImpl::QHead LMImpl::quant_head() const {
+  QHead q;
+  q.scale = log_scale.exp();
+  q.w = ternary_ste(head_w, head_mask, delta_now);
+  q.b = torch::clamp(round_ste(head_b / q.scale), -kMaxBias, kMaxBias);
+  return q;
+}
+
+Tensor LMImpl::head_logits(const Tensor& hs) {
+  if (stage >= kTernary) {
+    QHead q = quant_head();
+    return (torch::matmul(hs, q.w.t()) + q.b) * q.scale;
+  }
+  Tensor w = stage == kSparse ? head_w * head_mask : head_w;
+  return torch::matmul(hs, w.t()) + head_b;
+}
+
+void LMImpl::update_masks(int k_rec, int k_head) {
+  torch::NoGradGuard ng;
+  for (int l = 0; l < cfg.layers; ++l)
+    for (auto& k : banks[size_t(l)]) {
+      k.mrec.copy_(topk_mask(k.wrec, k_rec));
+      if (l > 0) k.min.copy_(topk_mask(k.win, k_rec));
+    }
+  head_mask.copy_(topk_mask(head_w, k_head));
+}
+
+void LMImpl::init_quant() {
+  torch::NoGradGuard ng;
+  for (int l = 0; l < cfg.layers; ++l)
+    for (auto& k : banks[size_t(l)]) {
+      Tensor q = ternary_ste(k.wrec, k.mrec, delta_now).abs();
+      Tensor num = (k.wrec.abs() * q).sum(1), den = q.sum(1);
+      if (l > 0) {
+        Tensor qi = ternary_ste(k.win, k.min, delta_now).abs();
+        num += (k.win.abs() * qi).sum(1);
+        den += qi.sum(1);
+      }
+      Tensor alpha = torch::where(den > 0, num / den.clamp_min(1), torch::full_like(num, 0.1)).clamp_min(1e-3);
+      k.log_alpha.copy_(alpha.log());
+    }
+  Tensor q = ternary_ste(head_w, head_mask, delta_now).abs();
+  double s = ((head_w.abs() * q).sum() / q.sum().clamp_min(1)).item<double>();
+  log_scale.fill_(std::log(std::max(s, 1e-3)));
+}
+
+namespace {
+
+Matrix to_matrix(const Tensor& t, bool transpose) {
+  Tensor c = (transpose ? t.t() : t).detach().contiguous().to(torch::kInt32);
+  Matrix m(int(c.size(0)), int(c.size(1)));
+  std::copy(c.data_ptr<int32_t>(), c.data_ptr<int32_t>() + c.numel(), m.w.begin());
+  return m;
+}
+
+void fill_bank(UnitBank& ub, const QBank& q, int layer) {
+  ub.input = to_matrix(q.tin, layer == 0);  // layer 0: [V, H] table -> units x V
+  ub.recurrent = to_matrix(q.trec, false);
+  Tensor tb = q.tb.detach().contiguous().to(torch::kInt64);
+  ub.thresholds.assign(size_t(ub.recurrent.rows), {});
+  for (int u = 0; u < ub.recurrent.rows; ++u) {
+    auto [lo, hi] = unit_range(ub, u, layer == 0);
+    int64_t th = -tb[u].item<int64_t>();
+    ub.thresholds[size_t(u)] = {int(std::clamp<int64_t>(th, lo, int64_t(hi) + 1))};
+  }
+}
+
+}  // namespace
+
+Model LMImpl::export_model(const std::vector<uint8_t>& vocab) const {
+  torch::NoGradGuard ng;
+  Model m;
+  m.vocab = vocab;
+  m.cell = cfg.gated ? "gated" : "elman";
+  m.fanin = cfg.fanin;
+  for (int l = 0; l < cfg.layers; ++l) {
+    Layer ly;
+    ly.units = cfg.hidden;
+    ly.levels = 1;
+    ly.gated = cfg.gated;
+    fill_bank(ly.cand, quant_bank(l, 0), l);
+    if (cfg.gated) fill_bank(ly.gate, quant_bank(l, 1), l);
+    ly.reset.assign(size_t(cfg.hidden), 0);
+    m.layers.push_back(std::move(ly));
+  }
+  QHead q = quant_head();
+  m.head.weights = to_matrix(q.w, false);
+  Tensor b = q.b.detach().to(torch::kInt64);
+  for (int v = 0; v < cfg.vocab; ++v) m.head.bias.push_back(int(b[v].item<int64_t>()));
+  m.head.logit_scale = q.scale.item<double>();
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoints.
+
+namespace {
+
+Tensor meta_tensor(const LMConfig& c) {
+  return torch::tensor({int64_t(1), int64_t(c.vocab), int64_t(c.hidden), int64_t(c.layers), int64_t(c.gated),
+                        int64_t(c.fanin), int64_t(c.head_fanin)});
+}
+
+void atomic_save(torch::serialize::OutputArchive& ar, const std::string& path) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  ar.save_to(tmp);
+  fs::rename(tmp, path);
+}
+
+}  // namespace
+
+void save_float_checkpoint(LM& lm, const std::vector<uint8_t>& vocab, const std::string& path) {
+  torch::serialize::OutputArchive ar;
+  lm->save(ar);
+  ar.write("tg_meta", meta_tensor(lm->cfg));
+  ar.write("tg_vocab", torch::tensor(std::vector<int64_t>(vocab.begin(), vocab.end())));
+  atomic_save(ar, path);
+}
+
+LM load_float_model(const std::string& path, const Model& m) {
+  torch::serialize::InputArchive ar;
+  Tensor meta, voc;
+  try {
+    ar.load_from(path);
+    ar.read("tg_meta", meta);
+    ar.read("tg_vocab", voc);
+  } catch (const c10::Error& e) {
+    throw Error(path + ": not a tritgate float checkpoint (" + std::string(e.what_without_backtrace()).substr(0, 200) +
+                ")");
+  }
+  LMConfig c;
+  c.vocab = int(meta[1].item<int64_t>());
+  c.hidden = int(meta[2].item<int64_t>());
+  c.layers = int(meta[3].item<int64_t>());
+  c.gated = meta[4].item<int64_t>() != 0;
+  c.fanin = int(meta[5].item<int64_t>());
+  c.head_fanin = int(meta[6].item<int64_t>());
+  std::vector<uint8_t> vocab;
+  for (int64_t i = 0; i < voc.numel(); ++i) vocab.push_back(uint8_t(voc[i].item<int64_t>()));
+  if (vocab != m.vocab)
+    throw Error(fmt::format("{}: vocabulary of the checkpoint ({} bytes) does not match the model file's ({} bytes)",
+                            path, vocab.size(), m.vocab.size()));
+  int hidden = m.provenance.contains("hidden") ? m.provenance["hidden"].get<int>() : m.layers[0].units;
+  if (hidden != c.hidden)
+    throw Error(fmt::format("{}: hidden size {} does not match the model file's {}", path, c.hidden, hidden));
+  if (int(m.layers.size()) != c.layers)
+    throw Error(fmt::format("{}: {} layer(s), the model file has {}", path, c.layers, m.layers.size()));
+  if ((m.cell == "gated") != c.gated)
+    throw Error(fmt::format("{}: cell {}, the model file has {}", path, c.gated ? "gated" : "elman", m.cell));
+  LM lm(c);
+  try {
+    lm->load(ar);
+  } catch (const c10::Error& e) {
+    throw Error(path + ": cannot read the float weights (" + std::string(e.what_without_backtrace()).substr(0, 200) + ")");
+  }
+  lm->stage = kFloat;
+  lm->eval();
+  return lm;
+}
+
+std::string float_checkpoint_path(const std::string& model_path) {
+  fs::path p(model_path);
+  return p.replace_extension(".pt").string();
+}
+std::string train_checkpoint_path(const std::string& model_path) {
+  fs::path p(model_path);
+  return p.replace_extension(".ckpt.pt").string();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Corpus, options, evaluation.
+
+Corpus load_corpus(const std::string& path) {
+  if (path.empty()) throw Error("--corpus: expected a text file");
+  if (!fs::exists(path)) throw Error(path + ": corpus file not found");
+  if (fs::is_directory(path)) throw Error(path + ": expected a text file, got a directory");
+  Corpus c;
+  c.path = path;
+  c.text = read_file(path);
+  if (c.text.empty()) throw Error(path + ": the corpus is empty (expected text)");
+  size_t nul = c.text.find('\0');
+  if (nul != std::string::npos)
+    throw Error(fmt::format("{}: looks binary (a NUL byte at offset {}); expected a text file", path, nul));
+  std::vector<bool> seen(256, false);
+  for (unsigned char ch : c.text) seen[ch] = true;
+  for (int b = 0; b < 256; ++b)
+    if (seen[size_t(b)]) c.vocab.push_back(uint8_t(b));
+  if (c.vocab.size() < 2)
+    throw Error(fmt::format("{}: a single distinct symbol (byte {}); expected at least two to learn anything", path,
+                            int(c.vocab[0])));
+  if (c.text.size() < 64)
+    throw Error(fmt::format("{}: {} bytes is too small; expected at least 64 bytes of text", path, c.text.size()));
+  c.sha256 = sha256_hex(c.text);
+  return c;
+}
+
+void check_options(const Options& o) {
+  if (o.output.empty()) throw Error("train: missing -o model.json");
+  if (o.hidden < 1 || o.hidden > 4096) throw Error(fmt::format("--hidden: expected 1..4096, got {}", o.hidden));
+  if (o.fanin < 1 || o.fanin > o.hidden)
+    throw Error(fmt::format("--fanin: expected 1..{} (at most --hidden), got {}", o.hidden, o.fanin));
+  if (o.head_fanin < 1 || o.head_fanin > o.hidden)
+    throw Error(fmt::format("--head-fanin: expected 1..{} (at most --hidden), got {}", o.hidden, o.head_fanin));
+  if (o.cell != "elman" && o.cell != "gated") throw Error("--cell: expected elman or gated, got '" + o.cell + "'");
+  if (o.layers < 1 || o.layers > 8) throw Error(fmt::format("--layers: expected 1..8, got {}", o.layers));
+  if (o.steps < 0) throw Error("--steps: expected a positive number of steps");
+  if (!(o.minutes >= 0)) throw Error("--minutes: expected a positive number of minutes");
+  if (o.steps == 0 && o.minutes <= 0)
+    throw Error("--minutes: expected a positive training time (or give --steps N)");
+  if (o.steps > 0 && o.minutes > 0) throw Error("train: give either --minutes or --steps, not both");
+  if (o.batch < 1 || o.bptt < 1) throw Error("--batch/--bptt: expected positive values");
+  if (!(o.lr > 0)) throw Error("--lr: expected a positive learning rate");
+  if (o.distill < 0 || o.distill > 1) throw Error("--distill: expected a weight in [0, 1]");
+  if (o.float_frac < 0 || o.float_frac > 0.8) throw Error("--float-frac: expected 0..0.8");
+  if (o.threads < 1) throw Error("--threads: expected at least 1");
+}
+
+double quant_bpc(const Model& m, const std::vector<int>& tokens) {
+  struct Row {
+    std::vector<std::pair<int, int>> rec, in;  // (column, weight)
+    int th = 0;
+  };
+  auto rows = [](const UnitBank& b, bool table) {
+    std::vector<Row> r(size_t(b.recurrent.rows));
+    for (int u = 0; u < b.recurrent.rows; ++u) {
+      for (int j = 0; j < b.recurrent.cols; ++j)
+        if (int w = b.recurrent.at(u, j)) r[size_t(u)].rec.emplace_back(j, w);
+      if (!table)
+        for (int j = 0; j < b.input.cols; ++j)
+          if (int w = b.input.at(u, j)) r[size_t(u)].in.emplace_back(j, w);
+      r[size_t(u)].th = b.thresholds[size_t(u)][0];
+    }
+    return r;
+  };
+  for (const auto& l : m.layers)
+    if (l.levels != 1) throw Error("quant_bpc: only single-level layers are supported");
+  const int V = m.vocab_size();
+  std::vector<std::vector<Row>> cand, gate;
+  for (size_t li = 0; li < m.layers.size(); ++li) {
+    cand.push_back(rows(m.layers[li].cand, li == 0));
+    gate.push_back(m.layers[li].gated ? rows(m.layers[li].gate, li == 0) : std::vector<Row>{});
+  }
+  std::vector<std::vector<std::pair<int, int>>> head(static_cast<size_t>(V));
+  for (int v = 0; v < V; ++v)
+    for (int j = 0; j < m.head.weights.cols; ++j)
+      if (int w = m.head.weights.at(v, j)) head[size_t(v)].emplace_back(j, w);
+  std::vector<std::vector<uint8_t>> h;
+  for (const auto& l : m.layers) h.push_back(l.reset);
+  std::vector<int> z(static_cast<size_t>(V));
+  double bits = 0;
+  std::vector<uint8_t> nw;
+  for (int tok : tokens) {
+    const auto& hl = h.back();
+    for (int v = 0; v < V; ++v) {
+      int s = m.head.bias[size_t(v)];
+      for (auto [j, w] : head[size_t(v)]) s += w * hl[size_t(j)];
+      z[size_t(v)] = s;
+    }
+    bits += nll_bits(z, m.head.logit_scale, tok);
+    for (size_t li = 0; li < m.layers.size(); ++li) {
+      const Layer& l = m.layers[li];
+      const auto& old = h[li];
+      auto sum = [&](const Row& r, const UnitBank& b, int u) {
+        int s = 0;
+        for (auto [j, w] : r.rec) s += w * old[size_t(j)];
+        if (li == 0) {
+          if (tok >= 0 && tok < V) s += b.input.at(u, tok);
+        } else {
+          for (auto [j, w] : r.in) s += w * h[li - 1][size_t(j)];
+        }
+        return s;
+      };
+      nw.assign(old.size(), 0);
+      for (int u = 0; u < l.units; ++u) {
+        bool g = !l.gated || sum(gate[li][size_t(u)], l.gate, u) >= gate[li][size_t(u)].th;
+        nw[size_t(u)] = g ? uint8_t(sum(cand[li][size_t(u)], l.cand, u) >= cand[li][size_t(u)].th) : old[size_t(u)];
+      }
+      h[li] = nw;
+    }
+  }
+  return tokens.empty() ? 0 : bits / double(tokens.size());
+}
+
+std::vector<std::vector<int>> prune_unread(Model& m) {
+  const size_t L = m.layers.size();
+  std::vector<std::vector<uint8_t>> alive(L);
+  for (size_t l = 0; l < L; ++l) alive[l].assign(size_t(m.layers[l].units), 0);
+  for (int v = 0; v < m.head.weights.rows; ++v)
+    for (int j = 0; j < m.head.weights.cols; ++j)
+      if (m.head.weights.at(v, j)) alive[L - 1][size_t(j)] = 1;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t l = 0; l < L; ++l) {
+      const Layer& ly = m.layers[l];
+      for (int u = 0; u < ly.units; ++u) {
+        if (!alive[l][size_t(u)]) continue;
+        for (const UnitBank* b : {&ly.cand, &ly.gate}) {
+          if (b == &ly.gate && !ly.gated) continue;
+          for (int j = 0; j < b->recurrent.cols; ++j)
+            if (b->recurrent.at(u, j) && !alive[l][size_t(j)]) alive[l][size_t(j)] = 1, changed = true;
+          if (l > 0)
+            for (int j = 0; j < b->input.cols; ++j)
+              if (b->input.at(u, j) && !alive[l - 1][size_t(j)]) alive[l - 1][size_t(j)] = 1, changed = true;
+        }
+      }
+    }
+  }
+  std::vector<std::vector<int>> kept(L);
+  for (size_t l = 0; l < L; ++l) {
+    for (int u = 0; u < m.layers[l].units; ++u)
+      if (alive[l][size_t(u)]) kept[l].push_back(u);
+    if (kept[l].empty()) kept[l].push_back(0);  // a layer keeps at least one unit
+  }
+  auto select = [](const Matrix& a, const std::vector<int>& rows, const std::vector<int>* cols) {
+    int nc = cols ? int(cols->size()) : a.cols;
+    Matrix r(int(rows.size()), nc);
+    for (size_t i = 0; i < rows.size(); ++i)
+      for (int j = 0; j < nc; ++j) r.at(int(i), j) = a.at(rows[i], cols ? (*cols)[size_t(j)] : j);
+    return r;
+  };
+  for (size_t l = 0; l < L; ++l) {
+    Layer& ly = m.layers[l];
+    const auto& k = kept[l];
+    for (UnitBank* b : {&ly.cand, &ly.gate}) {
+      if (b == &ly.gate && !ly.gated) continue;
+      b->recurrent = select(b->recurrent, k, &k);
+      b->input = select(b->input, k, l == 0 ? nullptr : &kept[l - 1]);
+      std::vector<std::vector<int>> th;
+      for (int u : k) th.push_back(b->thresholds[size_t(u)]);
+      b->thresholds = th;
+    }
+    std::vector<uint8_t> reset;
+    for (int u : k) reset.push_back(ly.reset[size_t(u)]);
+    ly.reset = reset;
+    ly.units = int(k.size());
+  }
+  std::vector<int> all_rows(size_t(m.head.weights.rows));
+  for (size_t i = 0; i < all_rows.size(); ++i) all_rows[i] = int(i);
+  m.head.weights = select(m.head.weights, all_rows, &kept[L - 1]);
+  return kept;
+}
+
+namespace {
+
+std::vector<int64_t> to_ids(const std::string& text, const std::vector<uint8_t>& vocab) {
+  std::vector<int> map(256, -1);
+  for (size_t i = 0; i < vocab.size(); ++i) map[vocab[i]] = int(i);
+  std::vector<int64_t> ids;
+  ids.reserve(text.size());
+  for (unsigned char c : text) ids.push_back(map[c]);
+  return ids;
+}
+
+// Float validation BPC: `streams` contiguous chunks of the split, each from the reset state,
+// scoring every position (the first from the reset state); the last n mod streams tokens are
+// not scored.
+double float_bpc(LM& lm, const std::vector<int64_t>& ids, int streams) {
+  torch::NoGradGuard ng;
+  int64_t n = int64_t(ids.size());
+  streams = int(std::max<int64_t>(1, std::min<int64_t>(streams, n / 4)));
+  int64_t len = n / streams;
+  Tensor all = torch::tensor(ids).slice(0, 0, len * streams).view({streams, len});
+  auto h = lm->zero_state(streams);
+  double nll = 0;
+  // position 0: the reset state's prediction
+  Tensor l0 = lm->head_logits(h.back().unsqueeze(1)).squeeze(1);
+  nll += torch::nn::functional::cross_entropy(l0, all.select(1, 0),
+                                               torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+             .item<double>();
+  const int64_t W = 256;
+  for (int64_t t0 = 0; t0 + 1 < len; t0 += W) {
+    int64_t t1 = std::min(len - 1, t0 + W);
+    auto o = lm->forward(all.slice(1, t0, t1), h);
+    h = o.h;
+    Tensor tgt = all.slice(1, t0 + 1, t1 + 1);
+    nll += torch::nn::functional::cross_entropy(o.logits.reshape({-1, lm->cfg.vocab}), tgt.reshape({-1}),
+                                                 torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+               .item<double>();
+  }
+  return nll / double(len * streams) / std::log(2.0);
+}
+
+const char* stage_name(int s) {
+  static const char* n[] = {"float", "sparse", "ternary", "binary"};
+  return n[s];
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The training loop.
+
+Result train(const Options& o) {
+  check_options(o);
+  Corpus corpus = load_corpus(o.corpus);
+  torch::set_num_threads(o.threads);
+  torch::manual_seed(o.seed);
+  const std::string train_text = split_text(corpus.text, "train"), val_text = split_text(corpus.text, "val");
+  const auto train_ids = to_ids(train_text, corpus.vocab), val_ids = to_ids(val_text, corpus.vocab);
+  const int B = o.batch;
+  const int T = int(std::min<int64_t>(o.bptt, int64_t(train_ids.size()) - 2));
+  if (T < 1 || val_ids.size() < 2) throw Error(o.corpus + ": too small to split into train and validation");
+  const int H = o.hidden, V = int(corpus.vocab.size());
+
+  LMConfig cfg;
+  cfg.vocab = V;
+  cfg.hidden = H;
+  cfg.layers = o.layers;
+  cfg.fanin = o.fanin;
+  cfg.head_fanin = o.head_fanin;
+  cfg.gated = o.cell == "gated";
+  cfg.delta = o.delta;
+  LM lm(cfg);
+  {  // head bias: log unigram frequencies of the training split
+    torch::NoGradGuard ng;
+    std::vector<double> cnt(size_t(V), 1.0);
+    for (auto id : train_ids) cnt[size_t(id)] += 1;
+    double tot = 0;
+    for (double c : cnt) tot += c;
+    for (int v = 0; v < V; ++v) lm->head_b[v] = std::log(cnt[size_t(v)] / tot);
+    if (cfg.gated)
+      for (auto& layer : lm->banks) layer[1].bias.fill_(-1.0);  // gates start mostly closed
+  }
+  const std::string float_pt = float_checkpoint_path(o.output), ckpt = train_checkpoint_path(o.output),
+                    ckpt_opt = ckpt + ".opt";
+  const std::string model_dir = fs::path(o.output).parent_path().string();
+  if (!model_dir.empty() && !fs::is_directory(model_dir))
+    throw Error(fmt::format("-o {}: directory {} does not exist", o.output, model_dir));
+
+  long step = 0;
+  double elapsed = 0;  // seconds of training (this run and resumed ones)
+  double float_val = std::nan("");
+  auto h = lm->zero_state(B);
+  std::vector<Tensor> th;  // teacher state (distillation)
+  LM teacher{nullptr};
+  std::unique_ptr<torch::optim::Adam> opt;
+  auto new_opt = [&](double lr) {
+    opt = std::make_unique<torch::optim::Adam>(lm->parameters(), torch::optim::AdamOptions(lr));
+  };
+  new_opt(o.lr);
+
+  const double ff = o.float_frac;
+  auto frac_now = [&]() { return o.steps > 0 ? double(step) / double(o.steps) : elapsed / (o.minutes * 60); };
+  auto stage_of = [&](double f) { return f < ff ? kFloat : f < ff + 0.1 ? kSparse : f < ff + 0.2 ? kTernary : kBinary; };
+  auto stage_start = [&](int s) { return s == kFloat ? 0.0 : ff + 0.1 * (s - 1); };
+  auto stage_len = [&](int s) { return s == kFloat ? ff : s == kBinary ? 1 - ff - 0.2 : 0.1; };
+
+  auto enter = [&](int s) {  // actions when stage s starts
+    if (s == kSparse) {
+      float_val = float_bpc(lm, val_ids, 16);
+      save_float_checkpoint(lm, corpus.vocab, float_pt);
+      if (!o.quiet)
+        std::cerr << fmt::format("train: float stage done at step {}: val {:.4f} bpc (dense float), saved {}\n", step,
+                                 float_val, float_pt);
+    }
+    if (s == kSparse && o.distill > 0) {
+      Model probe;
+      probe.vocab = corpus.vocab;
+      probe.cell = o.cell;
+      probe.layers.resize(size_t(o.layers));
+      probe.layers[0].units = H;
+      teacher = load_float_model(float_pt, probe);
+      th = teacher->zero_state(B);
+    }
+    if (s == kTernary) {
+      lm->update_masks(o.fanin, o.head_fanin);
+      lm->delta_now = 0;
+      lm->tau_now = 1;
+      lm->init_quant();
+    }
+    if (s == kBinary) {
+      lm->delta_now = o.delta;
+      h = lm->zero_state(B);
+    }
+    lm->stage = s;
+    new_opt(s <= kSparse ? o.lr : o.lr / 3);
+  };
+
+  if (o.resume) {
+    if (!fs::exists(ckpt))
+      throw Error(fmt::format("--resume: no training checkpoint {} (expected one left by an interrupted run)", ckpt));
+    torch::serialize::InputArchive ar;
+    Tensor meta, st;
+    try {
+      ar.load_from(ckpt);
+      ar.read("tg_meta", meta);
+      ar.read("tg_state", st);
+    } catch (const c10::Error& e) {
+      throw Error(ckpt + ": cannot read the training checkpoint");
+    }
+    if (!torch::equal(meta, meta_tensor(cfg)))
+      throw Error(ckpt + ": the checkpoint was made with other --hidden/--fanin/--head-fanin/--layers/--cell or corpus");
+    lm->load(ar);
+    step = long(st[0].item<double>());
+    elapsed = st[1].item<double>();
+    float_val = st[2].item<double>();
+    lm->stage = int(st[3].item<double>());
+    lm->delta_now = st[4].item<double>();
+    lm->tau_now = st[5].item<double>();
+    for (int l = 0; l < o.layers; ++l) ar.read(fmt::format("tg_h{}", l), h[size_t(l)]);
+    new_opt(lm->stage <= kSparse ? o.lr : o.lr / 3);
+    if (fs::exists(ckpt_opt)) torch::load(*opt, ckpt_opt);
+    if (o.distill > 0 && lm->stage >= kSparse) {
+      Model probe;
+      probe.vocab = corpus.vocab;
+      probe.cell = o.cell;
+      probe.layers.resize(size_t(o.layers));
+      probe.layers[0].units = H;
+      teacher = load_float_model(float_pt, probe);
+      th = teacher->zero_state(B);
+    }
+    if (!o.quiet)
+      std::cerr << fmt::format("train: resumed {} at step {} ({:.1f} min done, stage {})\n", ckpt, step, elapsed / 60,
+                               stage_name(lm->stage));
+  }
+  auto save_ckpt = [&]() {
+    torch::serialize::OutputArchive ar;
+    lm->save(ar);
+    ar.write("tg_meta", meta_tensor(cfg));
+    ar.write("tg_state", torch::tensor({double(step), elapsed, float_val, double(lm->stage), lm->delta_now,
+                                        lm->tau_now}, torch::kFloat64));
+    for (int l = 0; l < o.layers; ++l) ar.write(fmt::format("tg_h{}", l), h[size_t(l)].detach());
+    torch::save(*opt, ckpt_opt + ".tmp");
+    fs::rename(ckpt_opt + ".tmp", ckpt_opt);
+    atomic_save(ar, ckpt);
+  };
+
+  // Streams: B positions spread over the training split, advancing T tokens per step.
+  const int64_t N = int64_t(train_ids.size());
+  const int64_t span = std::max<int64_t>(1, N - T - 1);
+  std::mt19937_64 rng(o.seed);
+  const int64_t offset0 = int64_t(rng() % uint64_t(span));
+  std::vector<int64_t> xb(size_t(B) * size_t(T + 1));
+  auto batch_at = [&](long k) {
+    for (int b = 0; b < B; ++b) {
+      int64_t start = (offset0 + int64_t(b) * (span / B) + int64_t(k) * T) % span;
+      for (int t = 0; t <= T; ++t) xb[size_t(b) * size_t(T + 1) + size_t(t)] = train_ids[size_t(start + t)];
+    }
+    return torch::tensor(xb).view({B, T + 1});
+  };
+
+  using clock = std::chrono::steady_clock;
+  auto t_start = clock::now();
+  double elapsed0 = elapsed;
+  auto last_print = t_start, last_ckpt = t_start;
+  double ema = std::nan("");
+  long steps_this_run = 0;
+  while (frac_now() < 1.0) {
+    int target = stage_of(frac_now());
+    while (lm->stage < target) enter(lm->stage + 1);
+    const int s = lm->stage;
+    const double p = std::clamp((frac_now() - stage_start(s)) / stage_len(s), 0.0, 1.0);
+    double lr;
+    if (s == kFloat) {
+      lr = o.lr * (0.2 + 0.8 * 0.5 * (1 + std::cos(M_PI * p)));
+    } else if (s == kSparse) {
+      lr = o.lr * 0.2;
+      int keff = o.fanin + int(std::lround((H - o.fanin) * std::pow(1 - p, 3)));
+      int kheff = o.head_fanin + int(std::lround((H - o.head_fanin) * std::pow(1 - p, 3)));
+      if (step % 10 == 0) lm->update_masks(keff, kheff);
+    } else {
+      double q = std::clamp((frac_now() - ff - 0.1) / (0.9 - ff), 0.0, 1.0);
+      lr = o.lr / 3 * (1 - 0.9 * q);
+      if (s == kTernary) {
+        lm->delta_now = o.delta * std::min(1.0, 2 * p);
+        lm->tau_now = 1 - 0.7 * p;
+        if (step % 25 == 0) lm->update_masks(o.fanin, o.head_fanin);
+      }
+    }
+    for (auto& g : opt->param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
+
+    Tensor xy = batch_at(step);
+    Tensor x = xy.slice(1, 0, T), y = xy.slice(1, 1, T + 1);
+    auto out = lm->forward(x, h);
+    Tensor ce = torch::nn::functional::cross_entropy(out.logits.reshape({-1, V}), y.reshape({-1}));
+    Tensor loss = ce;
+    if (teacher && s >= kSparse) {  // distillation: KL(teacher || student) on the float teacher's soft targets
+      Tensor tlog;
+      {
+        torch::NoGradGuard ng;
+        auto to = teacher->forward(x, th);
+        th = to.h;
+        tlog = torch::log_softmax(to.logits.reshape({-1, V}), 1);
+      }
+      Tensor ls = torch::log_softmax(out.logits.reshape({-1, V}), 1);
+      Tensor kl = (tlog.exp() * (tlog - ls)).sum(1).mean();
+      loss = (1 - o.distill) * ce + o.distill * kl;
+    }
+    opt->zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(lm->parameters(), 1.0);
+    opt->step();
+    for (auto& t : out.h) t = t.detach();
+    h = out.h;
+    ++step;
+    ++steps_this_run;
+    auto now = clock::now();
+    elapsed = elapsed0 + std::chrono::duration<double>(now - t_start).count();
+    double bpc = ce.item<double>() / std::log(2.0);
+    ema = std::isnan(ema) ? bpc : 0.95 * ema + 0.05 * bpc;
+    if (!o.quiet && (std::chrono::duration<double>(now - last_print).count() > 5 || frac_now() >= 1.0)) {
+      last_print = now;
+      double tps = double(steps_this_run) * B * T / std::chrono::duration<double>(now - t_start).count();
+      std::string left = o.steps > 0 ? fmt::format("step {}/{}", step, o.steps) : fmt::format("step {}", step);
+      double secs_left = o.steps > 0 ? (o.steps - step) * (std::chrono::duration<double>(now - t_start).count() /
+                                                           double(steps_this_run))
+                                     : o.minutes * 60 - elapsed;
+      std::cerr << fmt::format("train: {} {:<7} loss {:.4f} bpc {:.3f} (avg {:.3f}) | {:.0f} tok/s | {:.1f} min left\n",
+                               left, stage_name(s), ce.item<double>(), bpc, ema, tps, std::max(0.0, secs_left) / 60);
+    }
+    if (std::chrono::duration<double>(now - last_ckpt).count() > 60) {
+      last_ckpt = now;
+      save_ckpt();
+    }
+  }
+  double train_secs = std::chrono::duration<double>(clock::now() - t_start).count();
+  while (lm->stage < kBinary) enter(lm->stage + 1);
+
+  Result r;
+  r.steps = step;
+  r.minutes = elapsed / 60;
+  r.tokens_per_s = steps_this_run > 0 ? double(steps_this_run) * B * T / train_secs : 0;
+  r.val_bpc_float = float_val;
+  Model m = lm->export_model(corpus.vocab);
+  validate_model(m, o.output + " (export)");
+  std::vector<std::vector<int>> kept;
+  if (o.prune) kept = prune_unread(m);
+  std::vector<int> val_tok(val_ids.begin(), val_ids.end());
+  r.val_bpc = quant_bpc(m, val_tok);
+  for (const auto& l : m.layers) r.units += l.units;
+  m.name = fs::path(o.output).stem().string();
+  m.provenance = {{"generator", fmt::format("tritgate {} train", kVersion)},
+                  {"command", o.command},
+                  {"seed", o.seed},
+                  {"corpus", o.corpus},
+                  {"corpus_sha256", corpus.sha256},
+                  {"steps", step},
+                  {"minutes", std::round(r.minutes * 100) / 100},
+                  {"val_bpc_float", float_val},
+                  {"val_bpc", r.val_bpc},
+                  {"hidden", H},
+                  {"fanin", o.fanin},
+                  {"head_fanin", o.head_fanin},
+                  {"layers", o.layers},
+                  {"batch", B},
+                  {"bptt", T},
+                  {"lr", o.lr},
+                  {"distill", o.distill},
+                  {"tokens_per_s", std::round(r.tokens_per_s)},
+                  {"float_checkpoint", fs::path(float_pt).filename().string()},
+                  {"float_val_rule", "16 contiguous streams of the val split, each from reset"}};
+  if (o.prune) m.provenance["kept_units"] = kept;
+  validate_model(m, o.output);
+  save_model(m, o.output);
+  std::error_code ec;
+  fs::remove(ckpt, ec);
+  fs::remove(ckpt_opt, ec);
+  if (!o.quiet)
+    std::cerr << fmt::format(
+        "train: wrote {} ({} of {} units kept) and {}: val {:.4f} bpc quantised, {:.4f} float; {} steps, {:.2f} min, "
+        "{:.0f} tok/s\n",
+        o.output, r.units, H * o.layers, float_pt, r.val_bpc, r.val_bpc_float, r.steps, r.minutes, r.tokens_per_s);
+  return r;
+}
+
+}  // namespace tg::train

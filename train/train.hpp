@@ -1,0 +1,75 @@
+// Training of ternary-weight, binary-state character models (issue 3). This header is
+// torch-free: the CLI and other modules include it; the libtorch code lives in train.cpp and
+// lm.hpp (include lm.hpp only where the float module itself is needed, e.g. a cosimulation).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model.hpp"
+
+namespace tg::train {
+
+struct Options {
+  std::string corpus;       // text file (bytes)
+  std::string output;       // model file (m.json); the float checkpoint goes to m.pt beside it
+  int hidden = 128;         // units per layer
+  int fanin = 8;            // nonzero recurrent (and inter-layer) weights per unit
+  int head_fanin = 12;      // nonzero weights per output logit
+  std::string cell = "gated";
+  int layers = 1;
+  double minutes = 0;       // wall-clock training budget (the loop only; evals/export excluded)
+  long steps = 0;           // or a fixed number of optimiser steps (deterministic: same seed, same model)
+  uint64_t seed = 1;
+  bool resume = false;
+  int batch = 32;           // parallel streams
+  int bptt = 64;            // truncated back-propagation length
+  double lr = 3e-3;         // Adam learning rate of the float stage (QAT uses lr/3, decayed)
+  double distill = 0.0;     // weight of the KL to the float teacher in the quantised stages
+  double float_frac = 0.45; // share of the budget for the dense float stage
+  double delta = 0.4;       // ternary threshold ratio (of the mean |w| of a row's kept weights)
+  int threads = 2;
+  bool prune = true;        // drop units whose output nothing reads
+  bool quiet = false;       // no progress line
+  std::string command;      // the command line, for provenance
+};
+
+struct Result {
+  double val_bpc_float = 0;  // dense float model, end of the float stage
+  double val_bpc = 0;        // the exported integer model (same rule as `tritgate eval`)
+  long steps = 0;
+  double minutes = 0;
+  double tokens_per_s = 0;
+  int units = 0;             // units kept after pruning (all layers)
+};
+
+struct Corpus {
+  std::string path, text, sha256;
+  std::vector<uint8_t> vocab;  // distinct bytes, sorted
+};
+
+// Reads and checks a training corpus: throws tg::Error naming the file for a missing, empty or
+// binary file (a NUL byte) or a single distinct symbol.
+Corpus load_corpus(const std::string& path);
+
+// Checks the options; throws tg::Error naming the option and what was expected.
+void check_options(const Options& o);
+
+// Trains, writes o.output (atomically) and the float checkpoint; returns the figures.
+Result train(const Options& o);
+
+// Path of the float checkpoint that belongs to a model file: m.json -> m.pt.
+std::string float_checkpoint_path(const std::string& model_path);
+// Path of the resumable training checkpoint: m.json -> m.ckpt.pt.
+std::string train_checkpoint_path(const std::string& model_path);
+
+// Training's quantised evaluation: runs the integer model from its reset state over `tokens`
+// and scores the prediction read before each token, the same rule as `tritgate eval`
+// (gen/bpc.hpp evaluate_bpc), with a sparse integer interpreter.
+double quant_bpc(const Model& m, const std::vector<int>& tokens);
+
+// Removes units whose output reaches neither the head nor any kept unit (exact: the logits do
+// not change). Returns, per layer, the original indices of the kept units.
+std::vector<std::vector<int>> prune_unread(Model& m);
+
+}  // namespace tg::train
