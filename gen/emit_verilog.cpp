@@ -54,7 +54,7 @@ class Gates {
     int level = 0;
   };
   Lit add(const std::string& name, const std::string& expr, std::vector<int> deps, int level) {
-    nodes_.push_back({name, expr, std::move(deps), false});
+    nodes_.push_back({name, expr, std::move(deps), false, false});
     return {int(nodes_.size()) - 1, 0, level};
   }
   // An externally named signal (register bit, comparator output).
@@ -68,11 +68,13 @@ class Gates {
     nodes_[size_t(i)].used = true;
     for (int d : nodes_[size_t(i)].deps) mark(d);
   }
-  // Prints used gates created at or after `from`.
-  void print(std::ostringstream& o, size_t from) const {
-    for (size_t i = from; i < nodes_.size(); ++i)
-      if (nodes_[i].used && !nodes_[i].expr.empty())
-        o << "  wire " << nodes_[i].name << " = " << nodes_[i].expr << ";\n";
+  // Prints the used gates not printed yet, in creation (topological) order.
+  void print(std::ostringstream& o) {
+    for (auto& nd : nodes_)
+      if (nd.used && !nd.printed && !nd.expr.empty()) {
+        o << "  wire " << nd.name << " = " << nd.expr << ";\n";
+        nd.printed = true;
+      }
   }
   size_t size() const { return nodes_.size(); }
 
@@ -194,6 +196,7 @@ class Gates {
     std::string name, expr;
     std::vector<int> deps;
     bool used;
+    bool printed;
   };
   std::vector<Node> nodes_;
 };
@@ -265,10 +268,8 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     return lits;
   };
 
-  size_t printed = 0;
   auto flush = [&]() {
-    g.print(o, printed);
-    printed = g.size();
+    g.print(o);
     o << stmts.str();
     stmts.str("");
   };
@@ -276,7 +277,6 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   // State-register bits as gate literals.
   for (size_t i = 0; i < n.bits.size(); ++i)
     if (n.bits[i].kind == Bit::Kind::State) bit_lit[i] = g.ext(fmt::format("h[{}]", n.bits[i].a));
-  printed = g.size();
 
   for (size_t i = 0; i < n.bits.size(); ++i) {
     const Bit& b = n.bits[i];
@@ -410,38 +410,55 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     // Balanced tournament over aligned power-of-two blocks: the right block wins only when
     // strictly greater, so ties go to the lower index; the winner's index is the chain of
     // select bits.
+    // Each node carries the range of its value; a comparison whose outcome the ranges
+    // decide is not built (a logit that can never beat its neighbour costs nothing).
     struct Node {
       std::string v, i;  // value and index expressions ("" index for a leaf)
       int ibits;
       std::string v_def;  // pending definition of v, printed only when a parent reads it
+      int64_t lo, hi;
     };
     auto need = [&](Node& x) {
       if (!x.v_def.empty()) o << x.v_def;
       x.v_def.clear();
     };
     std::vector<Node> level;
-    for (int v = 0; v < n.vocab; ++v) level.push_back({uname[size_t(n.logits[size_t(v)])], "", 0, ""});
+    for (int v = 0; v < n.vocab; ++v) {
+      auto [lo, hi] = n.range(n.logits[size_t(v)]);
+      level.push_back({uname[size_t(n.logits[size_t(v)])], "", 0, "", int64_t(lo) - w.logit_min, int64_t(hi) - w.logit_min});
+    }
     int depth = 0;
+    auto pass = [&](const Node& x, const std::string& nm, const char* bit) {
+      std::string idx = x.ibits ? fmt::format("{{{}, {}}}", bit, x.i) : bit;
+      o << fmt::format("  wire [{}:0] {}_i = {};\n", x.ibits, nm, idx);
+      return Node{x.v, nm + "_i", x.ibits + 1, x.v_def, x.lo, x.hi};
+    };
     while (level.size() > 1 || depth < TB) {
       std::vector<Node> next;
       for (size_t j = 0; j < level.size(); j += 2) {
         Node& a = level[j];
         std::string nm = fmt::format("am{}_{}", depth + 1, j / 2);
-        if (j + 1 >= level.size()) {
-          // No right block: the left one passes, with a 0 index bit.
-          std::string idx = a.ibits ? fmt::format("{{1'b0, {}}}", a.i) : "1'b0";
-          o << fmt::format("  wire [{}:0] {}_i = {};\n", a.ibits, nm, idx);
-          next.push_back({a.v, nm + "_i", a.ibits + 1, a.v_def});
+        if (j + 1 >= level.size()) {  // no right block: the left one passes
+          next.push_back(pass(a, nm, "1'b0"));
           continue;
         }
         Node& b = level[j + 1];
+        if (b.hi <= a.lo) {  // the right block can never be strictly greater
+          next.push_back(pass(a, nm, "1'b0"));
+          continue;
+        }
+        if (b.lo > a.hi) {  // the right block always wins
+          next.push_back(pass(b, nm, "1'b1"));
+          continue;
+        }
         need(a);
         need(b);
         o << fmt::format("  wire {}_r = {} > {};\n", nm, b.v, a.v);
         std::string idx = a.ibits ? fmt::format("{{{0}_r, {0}_r ? {1} : {2}}}", nm, b.i, a.i) : nm + "_r";
         o << fmt::format("  wire [{}:0] {}_i = {};\n", a.ibits, nm, idx);
         next.push_back({nm + "_v", nm + "_i", a.ibits + 1,
-                        fmt::format("  wire [{}:0] {}_v = {}_r ? {} : {};\n", UW - 1, nm, nm, b.v, a.v)});
+                        fmt::format("  wire [{}:0] {}_v = {}_r ? {} : {};\n", UW - 1, nm, nm, b.v, a.v),
+                        std::max(a.lo, b.lo), std::max(a.hi, b.hi)});
       }
       level = std::move(next);
       ++depth;

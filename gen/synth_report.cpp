@@ -76,16 +76,18 @@ const Device& find_device(const std::string& name) {
 }
 
 int cmd_synth_report(const std::vector<std::string>& args, const std::string&) {
-  std::string stat_path, pnr_path, device, out, model, board, stage;
+  std::string stat_path, pnr_path, device, out, model, board, stage, gen_report;
   double seconds = 0, target_mhz = 0;
   po::options_description d("synth-report options");
-  d.add_options()("help,h", "show this help")("stat", po::value(&stat_path)->required(), "Yosys 'stat -json' output")(
+  d.add_options()("help,h", "show this help")("stat", po::value(&stat_path), "Yosys 'stat -json' output")(
+      "gen-report", po::value(&gen_report), "gen_report.json (stage estimate: LUT lower bound check)")(
       "pnr", po::value(&pnr_path), "nextpnr --report JSON (absent: no place and route)")(
       "device", po::value(&device)->required(), "device name")("board", po::value(&board)->default_value(""), "board name")(
       "model", po::value(&model)->default_value(""), "model file (recorded)")(
       "seconds", po::value(&seconds)->default_value(0), "wall time of the flow so far")(
       "target-mhz", po::value(&target_mhz)->default_value(0), "clock constraint; Fmax below it fails")(
-      "stage", po::value(&stage)->default_value("final"), "fit: only check capacity; final: write the report")(
+      "stage", po::value(&stage)->default_value("final"),
+      "estimate: check the generator's LUT lower bound; fit: check the synthesised LUT count; final: write the report")(
       "output,o", po::value(&out), "report.json to write (final stage)");
   po::variables_map vm;
   try {
@@ -99,6 +101,23 @@ int cmd_synth_report(const std::vector<std::string>& args, const std::string&) {
     throw Error(fmt::format("synth-report: {}", e.what()));
   }
   const Device& dev = find_device(device);
+  if (stage == "estimate") {
+    if (gen_report.empty()) throw Error("synth-report: --stage estimate needs --gen-report");
+    nlohmann::json g;
+    try {
+      g = nlohmann::json::parse(read_file(gen_report));
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(gen_report + ": not valid JSON: " + e.what());
+    }
+    long lb = g.value("lut4_lower_bound", 0L);
+    if (dev.luts > 0 && dev.family == "ice40" && lb > dev.luts)
+      throw Error(fmt::format("the model needs at least {} LUT4 for its neurons alone (lower bound), but the {} has {}: it "
+                              "does not fit; stopping before synthesis. Use a smaller model or a larger device.",
+                              lb, dev.name, dev.luts));
+    std::cerr << fmt::format("estimate: at least {} LUT4 for the neurons; {} has {}\n", lb, dev.name, dev.luts);
+    return 0;
+  }
+  if (stat_path.empty()) throw Error("synth-report: missing --stat");
   nlohmann::json stat;
   try {
     stat = nlohmann::json::parse(read_file(stat_path));

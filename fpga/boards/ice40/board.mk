@@ -1,0 +1,14 @@
+# BOARD=ice40: the default iCE40 target, an UP5K (SG48) with the core-only top and free pin
+# placement. Reports LUT4, flip-flops and Fmax.
+FAMILY      := ice40
+DEVICE      := up5k
+PACKAGE     := sg48
+CLK_FREQ_HZ := 12000000
+TOP_SRC     := rtl_templates/tg_top_core.v
+TOP         := tg_top_core
+PCF         :=
+PROGRAMMER  := iceprog
+# The core-only target reports the Fmax it reaches; boards with a real clock fail when the
+# clock constraint is not met.
+TIMING_MUST_MEET := 0
+PNR_FREQ_MHZ     := 48
