@@ -5,6 +5,7 @@
 #include <chrono>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "analysis.hpp"
 #include "query.hpp"
@@ -56,19 +57,49 @@ int main(int argc, char** argv) {
                              rep["graph"]["scc_sizes"][0].dump(), rep["graph"]["module_count"].dump(),
                              rep["graph"]["module_sizes"][0].dump());
     analyze::QueryOptions qo;
-    qo.timeout_s = 120;
+    qo.timeout_s = 60;  // per query
     analyze::Querier q(m, qo);
     auto show = [](const std::string& what, const analyze::QueryResult& r) {
-      std::cout << fmt::format("query {:<36} {:<8} bound {:<3} {:3} solver calls {:8.3f} s\n", what, r.answer, r.bound,
+      std::cout << fmt::format("query {:<40} {:<8} bound {:<3} {:3} solver calls {:8.3f} s\n", what, r.answer, r.bound,
                                r.solver_calls, r.seconds);
     };
-    show("emit --token-id 0", q.emit(0, 1));
-    show("emit --token-id 1 --limit 50", q.emit(1, 50));
+    // emit for every token; the reach texts are made of tokens that can be emitted at all.
+    std::vector<int> emittable;
+    double emit_secs = 0;
+    int emit_calls = 0;
+    for (int c = 0; c < m.vocab_size(); ++c) {
+      auto r = q.emit(c, 1);
+      emit_secs += r.seconds;
+      emit_calls += r.solver_calls;
+      if (r.answer == "yes") emittable.push_back(c);
+    }
+    std::cout << fmt::format("query emit, each of the {} tokens          {} can be emitted, {} solver calls {:8.3f} s total\n",
+                             m.vocab_size(), emittable.size(), emit_calls, emit_secs);
+    show("emit --token-id " + std::to_string(emittable.at(0)) + " --limit 50", q.emit(emittable.at(0), 50));
     show("activate --neuron n5 --steps 8", q.activate("n5", 8));
     show("activate --neuron n7 --steps 32", q.activate("n7", 32));
-    show("reach --text (tokens 0 1 2) --steps 8", q.reach({0, 1, 2}, 8));
-    show("reach --text (tokens 0 1 2 3 4 5) --steps 16", q.reach({0, 1, 2, 3, 4, 5}, 16));
+    auto text = [&](int len) {
+      std::vector<int> t;
+      for (int i = 0; i < len; ++i) t.push_back(emittable[size_t(i) % emittable.size()]);
+      return t;
+    };
+    show("reach (2 emittable tokens) --steps 4", q.reach(text(2), 4));
+    show("reach (3 emittable tokens) --steps 8", q.reach(text(3), 8));
     show("flip --neuron n3 --partial h0=1", q.flip("n3", "h0=1"));
+    // Reachability is the hard query; show it on a smaller machine too.
+    for (int hidden : {32, 64}) {
+      RandomModelOptions so = o;
+      so.hidden = hidden;
+      Model sm = random_model(so);
+      analyze::Querier sq(sm, qo);
+      std::vector<int> em;
+      for (int c = 0; c < sm.vocab_size(); ++c)
+        if (sq.emit(c, 1).answer == "yes") em.push_back(c);
+      std::vector<int> t3 = {em[0], em[1 % em.size()], em[2 % em.size()]};
+      std::cout << fmt::format("{}-unit model (--hidden {}), {} emittable tokens:\n", hidden, hidden, em.size());
+      show("  reach (3 emittable tokens) --steps 8", sq.reach(t3, 8));
+      show("  activate --neuron n1 --steps 16", sq.activate("n1", 16));
+    }
   } catch (const std::exception& e) {
     std::cerr << "bench: error: " << e.what() << "\n";
     return 1;
