@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <regex>
 #include <set>
 
@@ -227,10 +229,18 @@ void render(const std::string& dot_file, const std::string& out_base, json& repo
   for (const char* fmt_ : {"svg", "png"}) {
     std::string out = out_base + "." + fmt_;
     RunResult r = run_program({sfdp, std::string("-T") + fmt_, "-o", out, dot_file}, 300);
-    if (r.status != 0 || r.timed_out)
-      throw Error(fmt::format("sfdp failed on {} ({}): {}", dot_file, r.timed_out ? "timed out" : "exit " + std::to_string(r.status),
-                              r.output.substr(0, 400)));
+    if (r.status != 0 || r.timed_out) {
+      // The tables and exports stand without the pictures: record why, do not fail.
+      std::string why = fmt::format("sfdp -T{} failed on {} ({}): {}", fmt_, dot_file,
+                                    r.timed_out ? "timed out" : "exit " + std::to_string(r.status), r.output.substr(0, 400));
+      std::cerr << "analyze: warning: " << why << "\n";
+      report["pictures"] = "not rendered: " + why;
+      std::error_code ec;
+      fs::remove(out, ec);
+      return;
+    }
   }
+  report["pictures"] = "graph.svg, graph.png (sfdp)";
 }
 
 std::string html_page(const json& rep, const std::string& png_b64) {
@@ -279,7 +289,9 @@ std::string html_page(const json& rep, const std::string& png_b64) {
                    "reads register j), {} strongly connected components, {} modules (weakly connected "
                    "components). Colour = module; double circle with a dark rim = reads the token.</p>\n",
                    g["nodes"].dump(), g["edges"].dump(), g["scc_count"].dump(), g["module_count"].dump());
-  if (!png_b64.empty())
+  if (png_b64.empty())
+    h += "<p>Pictures: " + html_escape(rep.value("pictures", std::string("not rendered (--no-render)"))) + "</p>\n";
+  else
     h += "<p><a href=\"graph.svg\"><img alt=\"state-dependency graph (sfdp)\" src=\"data:image/png;base64," + png_b64 +
          "\"></a></p>\n";
   h += "<table><tr><th>module</th><th>colour</th><th>registers</th><th>SCCs inside</th></tr>";

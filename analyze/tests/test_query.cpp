@@ -10,6 +10,7 @@
 #include "models.hpp"
 #include "query.hpp"
 #include "random_model.hpp"
+#include "tools.hpp"
 #include "util.hpp"
 
 namespace tg::analyze {
@@ -26,6 +27,17 @@ TEST(Query, NeverOnStaysNo) {
   QueryOptions oov;
   oov.oov = true;  // out-of-vocabulary inputs do not help either
   EXPECT_EQ(Querier(known(), oov).activate("h1", 4).answer, "no");
+}
+
+TEST(Query, Z3AgreesWithCadical) {
+  if (which("z3").empty() || which("cadical").empty()) GTEST_SKIP() << "needs both z3 and cadical";
+  QueryOptions z;
+  z.solver = "z3";
+  Querier q(known(), z);
+  EXPECT_EQ(q.activate("n1", 5).answer, "no");
+  EXPECT_EQ(q.activate("n3", 5).answer, "yes");
+  EXPECT_EQ(q.reach({0, 1}, 3).answer, "yes");
+  EXPECT_EQ(q.emit(2, 1).answer, "no");
 }
 
 TEST(Query, ActivateWitnessReplays) {

@@ -15,6 +15,19 @@
 
 using namespace tg;
 
+// The predictions the machine makes at steps start..start+len-1 under a fixed pseudo-random
+// input sequence: a text that is reachable by construction.
+static std::vector<int> seen_text(const Model& m, int start, int len) {
+  ModelSim sim(m);
+  Rng r(99);
+  std::vector<int> out;
+  for (int t = 0; t < start + len; ++t) {
+    if (t >= start) out.push_back(sim.argmax());
+    sim.step(r.below(m.vocab_size()));
+  }
+  return out;
+}
+
 int main(int argc, char** argv) {
   RandomModelOptions o;
   o.hidden = 512;
@@ -60,7 +73,7 @@ int main(int argc, char** argv) {
     qo.timeout_s = 60;  // per query
     analyze::Querier q(m, qo);
     auto show = [](const std::string& what, const analyze::QueryResult& r) {
-      std::cout << fmt::format("query {:<40} {:<8} bound {:<3} {:3} solver calls {:8.3f} s\n", what, r.answer, r.bound,
+      std::cout << fmt::format("query {:<50} {:<8} bound {:<3} {:3} solver calls {:8.3f} s\n", what, r.answer, r.bound,
                                r.solver_calls, r.seconds);
     };
     // emit for every token; the reach texts are made of tokens that can be emitted at all.
@@ -85,6 +98,7 @@ int main(int argc, char** argv) {
     };
     show("reach (2 emittable tokens) --steps 4", q.reach(text(2), 4));
     show("reach (3 emittable tokens) --steps 8", q.reach(text(3), 8));
+    show("reach (3 predictions seen in simulation) --steps 8", q.reach(seen_text(m, 5, 3), 8));
     show("flip --neuron n3 --partial h0=1", q.flip("n3", "h0=1"));
     // Reachability is the hard query; show it on a smaller machine too.
     for (int hidden : {32, 64}) {
@@ -98,6 +112,7 @@ int main(int argc, char** argv) {
       std::vector<int> t3 = {em[0], em[1 % em.size()], em[2 % em.size()]};
       std::cout << fmt::format("{}-unit model (--hidden {}), {} emittable tokens:\n", hidden, hidden, em.size());
       show("  reach (3 emittable tokens) --steps 8", sq.reach(t3, 8));
+      show("  reach (3 predictions seen in simulation) --steps 8", sq.reach(seen_text(sm, 5, 3), 8));
       show("  activate --neuron n1 --steps 16", sq.activate("n1", 16));
     }
   } catch (const std::exception& e) {
