@@ -311,9 +311,10 @@ QueryResult Querier::activate(const std::string& neuron, int steps) {
     if (s.timed_out) {
       res.answer = "timeout";
       res.bound = proved;
-      res.text = fmt::format("timeout: after {} s; {} cannot switch on within {} steps from reset (proved), the check "
-                             "for {} steps did not finish\n",
-                             o_.timeout_s, name, proved, d);
+      res.text = fmt::format("timeout: after {} s; {}, the check for {} steps did not finish\n", o_.timeout_s,
+                             proved ? fmt::format("{} cannot switch on within {} steps from reset (proved)", name, proved)
+                                    : std::string("no bound proved yet"),
+                             d);
       break;
     }
     if (s.status == SatResult::Status::Unsat) {
@@ -417,9 +418,10 @@ QueryResult Querier::reach(const std::vector<int>& text, int steps) {
     if (s.timed_out) {
       res.answer = "timeout";
       res.bound = proved;
-      res.text = fmt::format("timeout: after {} s; the text is not emitted within {} steps from reset (proved), the check "
-                             "for {} steps did not finish\n",
-                             o_.timeout_s, proved, d);
+      res.text = fmt::format("timeout: after {} s; {}, the check for {} steps did not finish\n", o_.timeout_s,
+                             proved ? fmt::format("the text is not predicted within {} steps from reset (proved)", proved)
+                                    : std::string("no bound proved yet"),
+                             d);
       break;
     }
     if (s.status == SatResult::Status::Unsat) {
