@@ -264,7 +264,7 @@ std::string html_page(const json& rep, const std::string& png_b64) {
        "argmax output; each step's figure is after that step.</p><table><tr><th>step</th><th>AND gates</th><th>removed</th></tr>";
   for (const auto& s : rep["gates"]["steps"])
     h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", html_escape(s["step"].get<std::string>()), s["ands"].dump(),
-                     s.value("removed", json()).dump());
+                     s.contains("removed") ? s["removed"].dump() : std::string());
   h += "</table>\n<h2>Optimisation passes (netlist IR)</h2><table><tr><th>pass</th>";
   const json& pr = rep["passes"];
   for (auto it = pr["before"].begin(); it != pr["before"].end(); ++it) h += "<th>" + it.key() + " removed</th>";
@@ -307,7 +307,7 @@ std::string html_page(const json& rep, const std::string& png_b64) {
     std::string st = nj["status"].get<std::string>();
     if (st == "constant") st += " " + nj["value"].dump();
     if (st == "duplicate") st += " of " + nj["duplicate_of"].get<std::string>();
-    if (nj.contains("by_pass")) st += " (" + nj["by_pass"].get<std::string>() + ")";
+    if (nj.contains("by_pass") && nj["by_pass"] != nj["status"]) st += " (" + nj["by_pass"].get<std::string>() + ")";
     h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
                      html_escape(nj["name"].get<std::string>()), html_escape(st), nj["fanin"].dump(),
                      nj["reads_token"].get<bool>() ? "yes" : "", nj["aig_ands"].dump(), nj.value("abc_ands", json()).dump(),

@@ -50,6 +50,10 @@ sed 's/\[1, 2, 1, 1\]/[1, 9, 1, 1]/' "$D/k.json" >"$D/bad.json"
 expect_rc 1 'bad.json' "$T" query "$D/bad.json" emit --token a
 expect_rc 1 'bad.json' "$T" analyze "$D/bad.json" -o "$D/x"
 
+# Missing external programs name their Debian package.
+expect_rc 1 'Debian package cadical' env PATH=/nonexistent "$T" query "$D/k.json" emit --token a
+expect_rc 1 'Debian package berkeley-abc' env PATH=/nonexistent "$T" analyze "$D/k.json" -o "$D/y"
+
 "$T" random-model --hidden 64 --vocab 16 --fanin 6 --seed 2 -o "$D/big.json" 2>/dev/null
 expect_rc 3 '^timeout: .*did not finish' "$T" query "$D/big.json" reach --text eeeeeeee --steps 64 --timeout 0.001
 echo "cli_test: ok"
