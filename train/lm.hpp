@@ -81,7 +81,7 @@ void save_float_checkpoint(LM& lm, const std::vector<uint8_t>& vocab, const std:
 // Throws tg::Error naming the file when its vocabulary, hidden size, layers or cell do not match
 // the model file (hidden: provenance.hidden when the file's units were pruned).
 //   tg::Model m = tg::load_model("m.json");
-//   tg::train::LM f = tg::train::load_float_model("m.pt", m);   // stage kFloat, eval mode
+//   tg::train::LM f = tg::train::load_float_model("m.pt", m);   // float stage (kSparse: with its fan-in masks)
 //   auto out = f->forward(tokens_BxT, f->zero_state(B));         // out.logits: float logits
 LM load_float_model(const std::string& path, const Model& m);
 

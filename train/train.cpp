@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <csignal>
 #include <random>
 
 #include "bpc.hpp"
@@ -282,6 +283,7 @@ void save_float_checkpoint(LM& lm, const std::vector<uint8_t>& vocab, const std:
   lm->save(ar);
   ar.write("tg_meta", meta_tensor(lm->cfg));
   ar.write("tg_vocab", torch::tensor(std::vector<int64_t>(vocab.begin(), vocab.end())));
+  ar.write("tg_stage", torch::tensor(int64_t(lm->stage)));
   atomic_save(ar, path);
 }
 
@@ -321,7 +323,9 @@ LM load_float_model(const std::string& path, const Model& m) {
   } catch (const c10::Error& e) {
     throw Error(path + ": cannot read the float weights (" + std::string(e.what_without_backtrace()).substr(0, 200) + ")");
   }
-  lm->stage = kFloat;
+  Tensor st;
+  lm->stage = ar.try_read("tg_stage", st) ? int(st.item<int64_t>()) : int(kFloat);
+  if (lm->stage > kSparse) lm->stage = kSparse;
   lm->eval();
   return lm;
 }
@@ -379,7 +383,7 @@ void check_options(const Options& o) {
   if (o.batch < 1 || o.bptt < 1) throw Error("--batch/--bptt: expected positive values");
   if (!(o.lr > 0)) throw Error("--lr: expected a positive learning rate");
   if (o.distill < 0 || o.distill > 1) throw Error("--distill: expected a weight in [0, 1]");
-  if (o.float_frac < 0 || o.float_frac > 0.8) throw Error("--float-frac: expected 0..0.8");
+  if (o.float_frac < 0.05 || o.float_frac > 0.85) throw Error("--float-frac: expected 0.05..0.85");
   if (o.threads < 1) throw Error("--threads: expected at least 1");
 }
 
@@ -548,6 +552,9 @@ double float_bpc(LM& lm, const std::vector<int64_t>& ids, int streams) {
   return nll / double(len * streams) / std::log(2.0);
 }
 
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void on_sigint(int) { g_interrupted = 1; }
+
 const char* stage_name(int s) {
   static const char* n[] = {"float", "sparse", "ternary", "binary"};
   return n[s];
@@ -609,19 +616,23 @@ Result train(const Options& o) {
 
   const double ff = o.float_frac;
   auto frac_now = [&]() { return o.steps > 0 ? double(step) / double(o.steps) : elapsed / (o.minutes * 60); };
-  auto stage_of = [&](double f) { return f < ff ? kFloat : f < ff + 0.1 ? kSparse : f < ff + 0.2 ? kTernary : kBinary; };
-  auto stage_start = [&](int s) { return s == kFloat ? 0.0 : ff + 0.1 * (s - 1); };
-  auto stage_len = [&](int s) { return s == kFloat ? ff : s == kBinary ? 1 - ff - 0.2 : 0.1; };
+  // Budget shares: dense float [0, fd), float under fan-in masks (gradual magnitude pruning over
+  // the first 60% of it) [fd, ff), ternary weights with a soft state [ff, ff + 0.1), binary rest.
+  const double fd = 0.2 * ff;
+  auto stage_of = [&](double f) { return f < fd ? kFloat : f < ff ? kSparse : f < ff + 0.1 ? kTernary : kBinary; };
+  auto stage_start = [&](int s) { return s == kFloat ? 0.0 : s == kSparse ? fd : s == kTernary ? ff : ff + 0.1; };
+  auto stage_len = [&](int s) { return s == kFloat ? fd : s == kSparse ? ff - fd : s == kTernary ? 0.1 : 0.9 - ff; };
 
   auto enter = [&](int s) {  // actions when stage s starts
-    if (s == kSparse) {
+    if (s == kTernary) {
+      lm->update_masks(o.fanin, o.head_fanin);
       float_val = float_bpc(lm, val_ids, 16);
       save_float_checkpoint(lm, corpus.vocab, float_pt);
       if (!o.quiet)
-        std::cerr << fmt::format("train: float stage done at step {}: val {:.4f} bpc (dense float), saved {}\n", step,
+        std::cerr << fmt::format("train: float stages done at step {}: val {:.4f} bpc (float, fan-in masks), saved {}\n", step,
                                  float_val, float_pt);
     }
-    if (s == kSparse && o.distill > 0) {
+    if (s == kTernary && o.distill > 0) {
       Model probe;
       probe.vocab = corpus.vocab;
       probe.cell = o.cell;
@@ -631,7 +642,6 @@ Result train(const Options& o) {
       th = teacher->zero_state(B);
     }
     if (s == kTernary) {
-      lm->update_masks(o.fanin, o.head_fanin);
       lm->delta_now = 0;
       lm->tau_now = 1;
       lm->init_quant();
@@ -668,7 +678,7 @@ Result train(const Options& o) {
     for (int l = 0; l < o.layers; ++l) ar.read(fmt::format("tg_h{}", l), h[size_t(l)]);
     new_opt(lm->stage <= kSparse ? o.lr : o.lr / 3);
     if (fs::exists(ckpt_opt)) torch::load(*opt, ckpt_opt);
-    if (o.distill > 0 && lm->stage >= kSparse) {
+    if (o.distill > 0 && lm->stage >= kTernary) {
       Model probe;
       probe.vocab = corpus.vocab;
       probe.cell = o.cell;
@@ -713,21 +723,24 @@ Result train(const Options& o) {
   auto last_print = t_start, last_ckpt = t_start;
   double ema = std::nan("");
   long steps_this_run = 0;
+  g_interrupted = 0;
+  std::signal(SIGINT, on_sigint);  // Ctrl-C: save a checkpoint, then stop
   while (frac_now() < 1.0) {
     int target = stage_of(frac_now());
     while (lm->stage < target) enter(lm->stage + 1);
     const int s = lm->stage;
     const double p = std::clamp((frac_now() - stage_start(s)) / stage_len(s), 0.0, 1.0);
     double lr;
-    if (s == kFloat) {
-      lr = o.lr * (0.2 + 0.8 * 0.5 * (1 + std::cos(M_PI * p)));
-    } else if (s == kSparse) {
-      lr = o.lr * 0.2;
-      int keff = o.fanin + int(std::lround((H - o.fanin) * std::pow(1 - p, 3)));
-      int kheff = o.head_fanin + int(std::lround((H - o.head_fanin) * std::pow(1 - p, 3)));
-      if (step % 10 == 0) lm->update_masks(keff, kheff);
+    if (s <= kSparse) {
+      lr = o.lr * (0.2 + 0.8 * 0.5 * (1 + std::cos(M_PI * std::min(1.0, frac_now() / ff))));
+      if (s == kSparse) {
+        double pp = std::min(1.0, p / 0.6);
+        int keff = o.fanin + int(std::lround((H - o.fanin) * std::pow(1 - pp, 3)));
+        int kheff = o.head_fanin + int(std::lround((H - o.head_fanin) * std::pow(1 - pp, 3)));
+        if (step % 10 == 0 || pp >= 1) lm->update_masks(keff, kheff);
+      }
     } else {
-      double q = std::clamp((frac_now() - ff - 0.1) / (0.9 - ff), 0.0, 1.0);
+      double q = std::clamp((frac_now() - ff) / (1 - ff), 0.0, 1.0);
       lr = o.lr / 3 * (1 - 0.9 * q);
       if (s == kTernary) {
         lm->delta_now = o.delta * std::min(1.0, 2 * p);
@@ -742,7 +755,7 @@ Result train(const Options& o) {
     auto out = lm->forward(x, h);
     Tensor ce = torch::nn::functional::cross_entropy(out.logits.reshape({-1, V}), y.reshape({-1}));
     Tensor loss = ce;
-    if (teacher && s >= kSparse) {  // distillation: KL(teacher || student) on the float teacher's soft targets
+    if (teacher && s >= kTernary) {  // distillation: KL(teacher || student) on the float teacher's soft targets
       Tensor tlog;
       {
         torch::NoGradGuard ng;
@@ -776,11 +789,22 @@ Result train(const Options& o) {
       std::cerr << fmt::format("train: {} {:<7} loss {:.4f} bpc {:.3f} (avg {:.3f}) | {:.0f} tok/s | {:.1f} min left\n",
                                left, stage_name(s), ce.item<double>(), bpc, ema, tps, std::max(0.0, secs_left) / 60);
     }
-    if (std::chrono::duration<double>(now - last_ckpt).count() > 60) {
+    if (std::chrono::duration<double>(now - last_ckpt).count() > o.checkpoint_seconds) {
       last_ckpt = now;
       save_ckpt();
     }
+    if (g_interrupted || (o.stop_after > 0 && step >= o.stop_after)) {
+      save_ckpt();
+      std::signal(SIGINT, SIG_DFL);
+      if (g_interrupted)
+        throw Error(fmt::format("train: interrupted at step {}; checkpoint {} saved, continue with --resume", step, ckpt));
+      Result r;
+      r.steps = step;
+      r.minutes = elapsed / 60;
+      return r;
+    }
   }
+  std::signal(SIGINT, SIG_DFL);
   double train_secs = std::chrono::duration<double>(clock::now() - t_start).count();
   while (lm->stage < kBinary) enter(lm->stage + 1);
 

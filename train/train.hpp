@@ -24,18 +24,21 @@ struct Options {
   bool resume = false;
   int batch = 32;           // parallel streams
   int bptt = 64;            // truncated back-propagation length
-  double lr = 3e-3;         // Adam learning rate of the float stage (QAT uses lr/3, decayed)
+  double lr = 1e-2;         // Adam learning rate of the float stage (QAT uses lr/3, decayed)
   double distill = 0.0;     // weight of the KL to the float teacher in the quantised stages
-  double float_frac = 0.45; // share of the budget for the dense float stage
+  double float_frac = 0.5;  // share of the budget for the float stages (dense 1/5, then fan-in masked)
   double delta = 0.4;       // ternary threshold ratio (of the mean |w| of a row's kept weights)
   int threads = 2;
   bool prune = true;        // drop units whose output nothing reads
   bool quiet = false;       // no progress line
+  double checkpoint_seconds = 60;  // how often the resumable checkpoint is written
+  long stop_after = 0;      // > 0: save the checkpoint and return after this many steps (an
+                            // interruption, for tests); the model file is not written
   std::string command;      // the command line, for provenance
 };
 
 struct Result {
-  double val_bpc_float = 0;  // dense float model, end of the float stage
+  double val_bpc_float = 0;  // float model under the fan-in masks, end of the float stages
   double val_bpc = 0;        // the exported integer model (same rule as `tritgate eval`)
   long steps = 0;
   double minutes = 0;

@@ -1,0 +1,62 @@
+#!/bin/sh
+# Quality benchmark (issue 3): trains one float + ternary/binary model per (hidden, fan-in) row on
+# tinyshakespeare for the same number of minutes and prints ONE markdown table of validation
+# bits per character, sizes and (when yosys is installed) the iCE40 LUT4 estimate of the
+# generated core (`tritgate gen` + `yosys synth_ice40 -top tg_core`).
+#
+#   bench/quality/run.sh [MINUTES] > bench/quality/RESULTS.md      (from the repository root)
+#
+# Environment: TG (the tritgate binary, default build-train/tritgate), CORPUS (default
+# ../shared/data/tinyshakespeare.txt), ROWS ("hidden:fanin:head_fanin:cell ..."), OUT (work dir).
+set -eu
+MIN=${1:-3}
+TG=${TG:-build-train/tritgate}
+CORPUS=${CORPUS:-../shared/data/tinyshakespeare.txt}
+ROWS=${ROWS:-"64:6:10:gated 128:8:12:gated 256:8:16:gated"}
+OUT=${OUT:-/tmp/tg_bench_quality}
+mkdir -p "$OUT"
+[ -x "$TG" ] || { echo "run.sh: $TG not found (build it: make -C build-train tritgate)" >&2; exit 1; }
+[ -f "$CORPUS" ] || { echo "run.sh: corpus $CORPUS not found" >&2; exit 1; }
+
+echo "# Validation BPC on tinyshakespeare: float vs ternary-weight/binary-state models"
+echo
+echo "Command: \`bench/quality/run.sh $MIN\` (ROWS=\"$ROWS\"), $(date -u +%Y-%m-%d), $(nproc) CPU cores shared with other jobs."
+echo "Each row: \`tritgate train --minutes $MIN\` (default recipe, seed 1); minutes are the training loop's wall clock."
+echo "Float = the float model of the same topology (fan-in masks, sigmoid state) at the end of the float stages;"
+echo "int = the exported integer model, scored by the same rule as \`tritgate eval\`."
+echo
+echo "| hidden | fan-in | head fan-in | cell | float params | nonzero weights (int model) | units kept | minutes | steps | tok/s | val BPC float | val BPC int | iCE40 LUT4 |"
+echo "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for row in $ROWS; do
+  H=${row%%:*}; r=${row#*:}; K=${r%%:*}; r=${r#*:}; K2=${r%%:*}; CELL=${r#*:}
+  M="$OUT/h${H}_k${K}_k${K2}_${CELL}.json"
+  "$TG" train --corpus "$CORPUS" -o "$M" --hidden "$H" --fanin "$K" --head-fanin "$K2" --cell "$CELL" \
+    --minutes "$MIN" -q > "$OUT/train_h$H.log" 2>&1 || { echo "| $H | $K | $K2 | $CELL | training failed, see $OUT/train_h$H.log |"; continue; }
+  LUT="n/a"
+  if command -v yosys > /dev/null 2>&1; then
+    G="$OUT/gen_h$H"
+    if "$TG" gen "$M" -o "$G" > /dev/null 2>&1 &&
+       timeout 900 yosys -q -p "read_verilog $G/tg_core.v; synth_ice40 -top tg_core; tee -o $G/stat.txt stat" > /dev/null 2>&1; then
+      LUT=$(awk '/SB_LUT4/ {print $2; exit}' "$G/stat.txt")
+    fi
+  fi
+  python3 - "$M" "$LUT" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1])); p = m["provenance"]
+V = len(m["vocab"]); H = p["hidden"]; gated = m["cell"] == "gated"; L = p["layers"]
+banks = 2 if gated else 1
+params = banks * (V * H + H * H + H) + (L - 1) * banks * (2 * H * H + H) + V * H + V
+def nz_rows(rows):
+    return sum(sum(1 for c in r if c != '0') if isinstance(r, str) else sum(1 for x in r if x) for r in rows)
+nz = 0
+for l in m["layers"]:
+    for b in [l] + ([l["gate"]] if "gate" in l else []):
+        nz += nz_rows(b["recurrent"]) + nz_rows(b["input"])
+nz += nz_rows(m["head"]["weights"])
+units = sum(l["units"] for l in m["layers"])
+print(f"| {H} | {p['fanin']} | {p['head_fanin']} | {m['cell']} | {params} | {nz} | {units} | {p['minutes']:.2f} | {p['steps']} | "
+      f"{p['tokens_per_s']:.0f} | {p['val_bpc_float']:.3f} | {p['val_bpc']:.3f} | {sys.argv[2]} |")
+PY
+done
+echo
+echo "Anchors measured on this machine earlier: n-gram orders 1-4: 3.59, 2.94, 2.55, 2.37 val BPC; float GRU H=128 10 min: 2.34."
