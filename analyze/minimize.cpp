@@ -11,7 +11,7 @@ namespace tg::analyze {
 std::vector<Cube> minimize_sop(int nvars, const std::vector<uint8_t>& truth) {
   if (nvars < 0 || nvars > 16 || truth.size() != (size_t(1) << nvars))
     throw Error("internal error: minimize_sop: bad truth table shape");
-  uint32_t full = nvars == 32 ? ~0u : ((1u << nvars) - 1);
+  uint32_t full = (1u << nvars) - 1;
   std::vector<uint32_t> ones;
   for (uint32_t m = 0; m < truth.size(); ++m)
     if (truth[m]) ones.push_back(m);
