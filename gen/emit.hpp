@@ -15,6 +15,9 @@ struct VerilogOptions {
   // tournament. "naive": behavioural `+` of bits, `>=` and a linear if-chain argmax (the
   // baseline bench/hw compares against).
   std::string style = "tree";
+  // Emit the combinational next-state/output function only (h in, h_next out, no register),
+  // for equivalence checking.
+  bool comb = false;
 };
 
 std::string header_comment(const ir::Netlist& n, const std::string& comment_prefix);

@@ -221,15 +221,25 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
        "// where token = gen ? out_token : in_token. logits and out_token are combinational functions of\n"
        "// the registered state: the prediction for the token after the last one consumed, visible\n"
        "// right after the edge that consumed it. One token per clock, free-running included.\n";
-  o << fmt::format("module {} (\n", opt.top);
-  o << "  input  wire clk,\n  input  wire rst,\n  input  wire in_valid,\n";
-  o << fmt::format("  input  wire [{}:0] in_token,\n", TB - 1);
-  o << "  input  wire gen,\n  output reg  out_valid,\n";
-  o << fmt::format("  output wire [{}:0] out_token,\n", TB - 1);
-  o << fmt::format("  output wire [{}:0] state,\n", w.regs - 1);
-  o << fmt::format("  output wire [{}:0] logits\n);\n", LW * n.vocab - 1);
-  o << fmt::format("  wire [{}:0] tok = gen ? out_token : in_token;\n", TB - 1);
-  if (R > 0) o << fmt::format("  reg  [{}:0] h;\n", R - 1);
+  if (opt.comb) {
+    // The same logic without the register: state in, next state out (equivalence checking).
+    o << fmt::format("module {} (\n", opt.top);
+    o << fmt::format("  input  wire [{}:0] h,\n", w.regs - 1);
+    o << fmt::format("  input  wire [{}:0] tok,\n", TB - 1);
+    o << fmt::format("  output wire [{}:0] h_next,\n", w.regs - 1);
+    o << fmt::format("  output wire [{}:0] out_token,\n", TB - 1);
+    o << fmt::format("  output wire [{}:0] logits\n);\n", LW * n.vocab - 1);
+  } else {
+    o << fmt::format("module {} (\n", opt.top);
+    o << "  input  wire clk,\n  input  wire rst,\n  input  wire in_valid,\n";
+    o << fmt::format("  input  wire [{}:0] in_token,\n", TB - 1);
+    o << "  input  wire gen,\n  output reg  out_valid,\n";
+    o << fmt::format("  output wire [{}:0] out_token,\n", TB - 1);
+    o << fmt::format("  output wire [{}:0] state,\n", w.regs - 1);
+    o << fmt::format("  output wire [{}:0] logits\n);\n", LW * n.vocab - 1);
+    o << fmt::format("  wire [{}:0] tok = gen ? out_token : in_token;\n", TB - 1);
+    if (R > 0) o << fmt::format("  reg  [{}:0] h;\n", R - 1);
+  }
 
   Gates g;
   std::vector<Gates::Lit> bit_lit(n.bits.size()), neg_lit(n.bits.size());
@@ -466,21 +476,23 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     o << fmt::format("  assign out_token = {};\n", level[0].i);
   }
 
-  // State register.
-  if (R > 0) {
+  auto next_src = [&](int r) {
+    const Bit& nb = n.bits[size_t(n.regs[size_t(r)].next)];
+    if (nb.kind == Bit::Kind::State) reg_read[size_t(nb.a)] = 1;
+    return nb.kind == Bit::Kind::Const   ? std::string(nb.a ? "1'b1" : "1'b0")
+           : nb.kind == Bit::Kind::State ? fmt::format("h[{}]", nb.a)
+                                         : nb.name;
+  };
+  if (opt.comb) {
+    for (int r = 0; r < R; ++r) o << fmt::format("  assign h_next[{}] = {};\n", r, next_src(r));
+    if (R == 0) o << "  assign h_next = 1'b0;\n";
+  } else if (R > 0) {  // the state register
     o << "\n  always @(posedge clk) begin\n    if (rst) begin\n";
     std::string rv;
     for (int r = R - 1; r >= 0; --r) rv += n.regs[size_t(r)].reset ? '1' : '0';
     o << fmt::format("      h <= {}'b{};\n", R, rv);
     o << "      out_valid <= 1'b0;\n    end else if (in_valid) begin\n";
-    for (int r = 0; r < R; ++r) {
-      const Bit& nb = n.bits[size_t(n.regs[size_t(r)].next)];
-      std::string src = nb.kind == Bit::Kind::Const ? (nb.a ? "1'b1" : "1'b0")
-                        : nb.kind == Bit::Kind::State ? fmt::format("h[{}]", nb.a)
-                                                      : nb.name;
-      if (nb.kind == Bit::Kind::State) reg_read[size_t(nb.a)] = 1;
-      o << fmt::format("      h[{}] <= {};  // {}\n", r, src, n.regs[size_t(r)].name);
-    }
+    for (int r = 0; r < R; ++r) o << fmt::format("      h[{}] <= {};  // {}\n", r, next_src(r), n.regs[size_t(r)].name);
     o << "      out_valid <= 1'b1;\n    end\n  end\n";
     o << "  assign state = h;\n";
   } else {
@@ -491,6 +503,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   std::vector<std::string> unused;
   for (int r = 0; r < R; ++r)
     if (!reg_read[size_t(r)]) unused.push_back(fmt::format("h[{}]", r));
+  if (opt.comb && R == 0) unused.push_back("h");
   bool tok_used = false;
   for (const auto& sm : n.sums) tok_used |= sm.table >= 0;
   if (!tok_used) unused.push_back("tok");

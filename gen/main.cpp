@@ -14,6 +14,7 @@
 #include "bpc.hpp"
 #include "command.hpp"
 #include "emit.hpp"
+#include "equiv.hpp"
 #include "ir.hpp"
 #include "model.hpp"
 #include "passes.hpp"
@@ -251,6 +252,7 @@ const std::vector<Command>& commands() {
       {"eval", "bits per character of a model on a corpus split (bit-exact integer model)", cmd_eval},
       {"run", "generate text with the bit-exact model", cmd_run},
       {"synth-report", "check synthesis results against a device and write report.json", cmd_synth_report},
+      {"equiv", "prove the optimised netlist equivalent to the plain one (yosys + ABC pdr)", cmd_equiv},
     };
 #if TG_HAVE_TRAIN
     for (const auto& x : train_commands()) c.push_back(x);
