@@ -1,0 +1,506 @@
+#include "bitslice.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <stdexcept>
+
+#include "bpc.hpp"
+#include "model.hpp"
+#include "util.hpp"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define TG_HAVE_X86 1
+#endif
+
+namespace tg::bitslice {
+
+namespace {
+
+enum Code : uint8_t { kAnd, kOr, kXor, kAndn, kNot, kMux, kCopy, kLookup };
+constexpr int kZero = 0, kOne = 1;
+
+int bits_for(int v) {  // bits to hold 0..v
+  int b = 1;
+  while ((1LL << b) <= v) ++b;
+  return b;
+}
+
+// Emits word operations with constant folding; signals are allocated by a bump allocator whose
+// top can be rewound to reuse scratch space.
+struct Builder {
+  std::vector<Engine::Op>* prog;
+  int top;
+  int high = 0;
+  int alloc(int k = 1) {
+    int s = top;
+    top += k;
+    high = std::max(high, top);
+    return s;
+  }
+  int op(Code c, int a, int b = 0, int x = 0) {
+    int d = alloc();
+    prog->push_back({uint8_t(c), d, a, b, x});
+    return d;
+  }
+  int not_(int a) { return a == kZero ? kOne : a == kOne ? kZero : op(kNot, a); }
+  int and_(int a, int b) {
+    if (a == kZero || b == kZero) return kZero;
+    if (a == kOne) return b;
+    if (b == kOne || a == b) return a;
+    return op(kAnd, a, b);
+  }
+  int or_(int a, int b) {
+    if (a == kOne || b == kOne) return kOne;
+    if (a == kZero) return b;
+    if (b == kZero || a == b) return a;
+    return op(kOr, a, b);
+  }
+  int xor_(int a, int b) {
+    if (a == kZero) return b;
+    if (b == kZero) return a;
+    if (a == kOne) return not_(b);
+    if (b == kOne) return not_(a);
+    if (a == b) return kZero;
+    return op(kXor, a, b);
+  }
+  int andn_(int a, int b) {  // a & ~b
+    if (a == kZero || b == kOne) return kZero;
+    if (b == kZero) return a;
+    if (a == kOne) return not_(b);
+    if (a == b) return kZero;
+    return op(kAndn, a, b);
+  }
+  int mux(int s, int a, int b) {  // s ? a : b
+    if (s == kOne || a == b) return a;
+    if (s == kZero) return b;
+    if (a == kOne && b == kZero) return s;
+    if (a == kZero && b == kOne) return not_(s);
+    if (b == kZero) return and_(s, a);
+    if (a == kOne) return or_(s, b);
+    return op(kMux, s, a, b);
+  }
+  size_t mark() const { return prog->size(); }
+  // Writes value v into persistent signal d; retargets the op that made v when that op is the
+  // last one and was emitted after `since` (so nothing else reads v).
+  void place(int d, int v, size_t since) {
+    if (prog->size() > since && prog->back().d == v && v >= 2) {
+      prog->back().d = d;
+      return;
+    }
+    prog->push_back({kCopy, d, v, 0, 0});
+  }
+  // Population count of `ins` plus the constant `extra` (>= 0), as bit planes, LSB first:
+  // a carry-save tree of full adders (xor, xor, mux) and half adders per column.
+  std::vector<int> count(const std::vector<int>& ins, int extra) {
+    std::vector<std::deque<int>> col(1);
+    for (int x : ins)
+      if (x != kZero) col[0].push_back(x);
+    for (int k = 0; extra >> k; ++k) {
+      if (size_t(k) >= col.size()) col.resize(size_t(k) + 1);
+      if ((extra >> k) & 1) col[size_t(k)].push_back(kOne);
+    }
+    std::vector<int> planes;
+    for (size_t k = 0; k < col.size(); ++k) {
+      auto& c = col[k];
+      auto carry_to = [&](int v) {
+        if (v == kZero) return;
+        if (col.size() <= k + 1) col.resize(k + 2);
+        col[k + 1].push_back(v);
+      };
+      while (c.size() >= 3) {
+        int a = c.front(); c.pop_front();
+        int b = c.front(); c.pop_front();
+        int x = c.front(); c.pop_front();
+        int t = xor_(a, b);
+        c.push_back(xor_(t, x));
+        carry_to(mux(t, x, a));  // a != b: carry = x; else carry = a (= b)
+      }
+      if (c.size() == 2) {
+        int a = c[0], b = c[1];
+        c.clear();
+        c.push_back(xor_(a, b));
+        carry_to(and_(a, b));
+      }
+      planes.push_back(c.empty() ? kZero : c[0]);
+    }
+    return planes;
+  }
+};
+
+#if TG_HAVE_X86
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) void lookup_vbmi(const uint8_t* tab, const uint8_t* toks,
+                                                                         int words, int tb, int q, uint64_t* out) {
+  const __m512i t0 = _mm512_loadu_si512(tab), t1 = _mm512_loadu_si512(tab + 64);
+  const __m512i t2 = _mm512_loadu_si512(tab + 128), t3 = _mm512_loadu_si512(tab + 192);
+  for (int w = 0; w < words; ++w) {
+    __m512i idx = _mm512_loadu_si512(toks + 64 * w), v;
+    if (tb <= 7) v = _mm512_permutex2var_epi8(t0, idx, t1);  // codes < 128
+    else {
+      __m512i lo = _mm512_permutex2var_epi8(t0, idx, t1), hi = _mm512_permutex2var_epi8(t2, idx, t3);
+      v = _mm512_mask_blend_epi8(_mm512_movepi8_mask(idx), lo, hi);
+    }
+    for (int j = 0; j < q; ++j) out[size_t(j) * size_t(words) + size_t(w)] = _mm512_test_epi8_mask(v, _mm512_set1_epi8(char(1 << j)));
+  }
+}
+bool g_allow_simd = true;
+bool have_vbmi() {
+  if (!g_allow_simd) return false;
+  static const bool b = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                        __builtin_cpu_supports("avx512vbmi");
+  return b;
+}
+#else
+bool g_allow_simd = true;
+bool have_vbmi() { return false; }
+#endif
+
+void lookup_scalar(const uint8_t* tab, const uint8_t* toks, int words, int q, uint64_t* out) {
+  for (int w = 0; w < words; ++w) {
+    uint64_t planes[8] = {};
+    for (int s = 0; s < 64; s += 8) {
+      uint64_t x = 0;
+      for (int i = 0; i < 8; ++i) x |= uint64_t(tab[toks[64 * w + s + i]]) << (8 * i);
+      // Gathers bit j of each byte into one byte (byte i -> bit i).
+      for (int j = 0; j < q; ++j) planes[j] |= ((((x >> j) & 0x0101010101010101ULL) * 0x0102040810204080ULL) >> 56) << s;
+    }
+    for (int j = 0; j < q; ++j) out[size_t(j) * size_t(words) + size_t(w)] = planes[j];
+  }
+}
+
+}  // namespace
+
+void Engine::allow_simd(bool on) { g_allow_simd = on; }
+const char* Engine::lookup_impl() { return have_vbmi() ? "avx512vbmi" : "scalar"; }
+
+Engine::Engine(const ir::Netlist& n, int words) : n_(n), words_(words) {
+  if (words < 1) throw Error("bitslice: need at least one word of streams");
+  if (n.vocab > 256 || n.token_bits > 8) throw Error("bitslice: vocabularies up to 256 entries only");
+  const int R = int(n.regs.size());
+  const int NB = int(n.bits.size());
+  const int TSIZE = 1 << n.token_bits;
+  // Persistent signals: 0/1 constants, registers, the bits, then logit and index planes.
+  int top = 2;
+  reg_sig_.resize(size_t(R));
+  for (int r = 0; r < R; ++r) reg_sig_[size_t(r)] = top++;
+  std::vector<int> bit_sig(size_t(NB), kZero);
+  for (int i = 0; i < NB; ++i) {
+    const auto& b = n.bits[size_t(i)];
+    if (b.kind == ir::Bit::Kind::Const) bit_sig[size_t(i)] = b.a ? kOne : kZero;
+    else if (b.kind == ir::Bit::Kind::State) bit_sig[size_t(i)] = reg_sig_[size_t(b.a)];
+    else bit_sig[size_t(i)] = top++;
+  }
+  next_buf_ = top;
+  top += R;
+  // Logits as unsigned planes: u_v = z_v - zmin.
+  zmin_ = INT32_MAX;
+  int umax = 0;
+  for (int s : n.logits) zmin_ = std::min(zmin_, int32_t(n.range(s).first));
+  if (n.logits.empty()) zmin_ = 0;
+  for (int s : n.logits) umax = std::max(umax, n.range(s).second - zmin_);
+  const int P = bits_for(umax);
+  logit_planes_.assign(n.logits.size(), {});
+  for (auto& lp : logit_planes_) {
+    for (int j = 0; j < P; ++j) lp.push_back(top++);
+  }
+  for (int j = 0; j < n.token_bits; ++j) idx_planes_.push_back(top++);
+  const int scratch = top;
+
+  // Which comparators read each sum, so that a sum is counted once for all its levels.
+  std::vector<std::vector<int>> readers(n.sums.size());
+  for (int i = 0; i < NB; ++i)
+    if (n.bits[size_t(i)].kind == ir::Bit::Kind::Cmp) readers[size_t(n.bits[size_t(i)].a)].push_back(i);
+  std::vector<uint8_t> done(n.sums.size(), 0);
+
+  Builder b{&step_prog_, scratch};
+  int high = scratch;
+  auto literals = [&](const ir::Sum& sm, int& nneg) {
+    std::vector<int> ins;
+    nneg = 0;
+    for (const auto& t : sm.terms) {
+      if (t.weight == 0) continue;
+      int s = bit_sig[size_t(t.bit)];
+      if (t.weight > 0) ins.push_back(s);
+      else {
+        ins.push_back(b.not_(s));
+        ++nneg;
+      }
+    }
+    return ins;
+  };
+  for (int i = 0; i < NB; ++i) {
+    const auto& bit = n.bits[size_t(i)];
+    if (bit.kind == ir::Bit::Kind::Mux) {
+      b.top = scratch;
+      size_t mk = b.mark();
+      int v = b.mux(bit_sig[size_t(bit.a)], bit_sig[size_t(bit.b)], bit_sig[size_t(bit.c)]);
+      b.place(bit_sig[size_t(i)], v, mk);
+      continue;
+    }
+    if (bit.kind != ir::Bit::Kind::Cmp || done[size_t(bit.a)]) continue;
+    const int si = bit.a;
+    done[size_t(si)] = 1;
+    const ir::Sum& sm = n.sums[size_t(si)];
+    b.top = scratch;
+    int nneg;
+    std::vector<int> ins = literals(sm, nneg);
+    const int nt = int(ins.size());
+    std::vector<int> c = b.count(ins, 0);
+    for (int ci : readers[size_t(si)]) {
+      const int thr = n.bits[size_t(ci)].b;
+      const int base = thr - sm.offset + nneg;  // c >= base - T[token]
+      std::vector<uint8_t> kt(256, 0);
+      bool varies = false;
+      for (int v = 0; v < 256; ++v) {
+        int tv = (sm.table >= 0 && v < TSIZE && v < n.vocab) ? n.tables[size_t(sm.table)][size_t(v)] : 0;
+        kt[size_t(v)] = uint8_t(std::clamp(base - tv, 0, nt + 1));
+        if (v < TSIZE) varies |= kt[size_t(v)] != kt[0];
+      }
+      int r;
+      size_t mk = b.mark();
+      if (!varies) {
+        const int K = kt[0];
+        if (K == 0) r = kOne;
+        else if (K > nt) r = kZero;
+        else {
+          r = kOne;
+          for (size_t j = 0; j < c.size(); ++j) r = ((K >> j) & 1) ? b.and_(c[j], r) : b.or_(c[j], r);
+        }
+      } else {
+        // Unused table entries (codes >= 2^token_bits) never occur: tokens are masked.
+        const int q = bits_for(nt + 1);
+        const int kp = b.alloc(q);
+        ktab_.push_back(kt);
+        step_prog_.push_back({kLookup, kp, int32_t(ktab_.size() - 1), q, 0});
+        r = kOne;
+        for (int j = 0; j < std::max<int>(q, int(c.size())); ++j) {
+          int cj = j < int(c.size()) ? c[size_t(j)] : kZero, kj = j < q ? kp + j : kZero;
+          r = b.mux(b.xor_(cj, kj), cj, r);
+        }
+      }
+      if (r == kZero || r == kOne) step_prog_.push_back({kCopy, bit_sig[size_t(ci)], r, 0, 0});
+      else b.place(bit_sig[size_t(ci)], r, mk);
+    }
+    high = std::max(high, b.high);
+  }
+  // Register update: next values that are other registers go through a buffer first.
+  next_sig_.resize(size_t(R));
+  for (int r = 0; r < R; ++r) {
+    int s = bit_sig[size_t(n.regs[size_t(r)].next)];
+    if (s >= 2 && s < 2 + R) {
+      step_prog_.push_back({kCopy, next_buf_ + r, s, 0, 0});
+      s = next_buf_ + r;
+    }
+    next_sig_[size_t(r)] = s;
+  }
+  for (int r = 0; r < R; ++r) step_prog_.push_back({kCopy, reg_sig_[size_t(r)], next_sig_[size_t(r)], 0, 0});
+
+  // Logits: u_v = popcount + (offset - #negative terms - zmin).
+  Builder lb{&logit_prog_, scratch};
+  for (size_t v = 0; v < n.logits.size(); ++v) {
+    const ir::Sum& sm = n.sums[size_t(n.logits[v])];
+    if (sm.table >= 0) throw Error("bitslice: a logit reads the token table");
+    lb.top = scratch;
+    std::vector<int> ins;
+    int nneg = 0;
+    for (const auto& t : sm.terms) {
+      if (t.weight == 0) continue;
+      int s = bit_sig[size_t(t.bit)];
+      if (t.weight > 0) ins.push_back(s);
+      else {
+        ins.push_back(lb.not_(s));
+        ++nneg;
+      }
+    }
+    std::vector<int> u = lb.count(ins, sm.offset - nneg - zmin_);
+    for (int j = 0; j < P; ++j) {
+      int x = j < int(u.size()) ? u[size_t(j)] : kZero;
+      logit_prog_.push_back({kCopy, logit_planes_[v][size_t(j)], x, 0, 0});
+    }
+    high = std::max(high, lb.high);
+  }
+  // Argmax tournament: a later logit replaces the best only when strictly greater. The running
+  // best and index live in two alternating banks so that the scratch stays bounded.
+  Builder ab{&argmax_prog_, scratch};
+  const int TB = n.token_bits;
+  if (!n.logits.empty()) {
+    std::vector<int> best = logit_planes_[0], idx(size_t(TB), kZero);
+    const int bank[2] = {ab.alloc(P + TB), ab.alloc(P + TB)};
+    for (size_t v = 1; v < n.logits.size(); ++v) {
+      ab.top = scratch + 2 * (P + TB);
+      const auto& a = logit_planes_[v];
+      int gt = kZero;  // a > best, decided from the LSB up
+      for (int j = 0; j < P; ++j) gt = ab.mux(ab.xor_(a[size_t(j)], best[size_t(j)]), a[size_t(j)], gt);
+      const int out = bank[v & 1];
+      for (int j = 0; j < P; ++j) {
+        size_t mk = ab.mark();
+        ab.place(out + j, ab.mux(gt, a[size_t(j)], best[size_t(j)]), mk);
+      }
+      for (int j = 0; j < TB; ++j) {
+        size_t mk = ab.mark();
+        int x = ((v >> j) & 1) ? ab.or_(gt, idx[size_t(j)]) : ab.andn_(idx[size_t(j)], gt);
+        ab.place(out + P + j, x, mk);
+      }
+      for (int j = 0; j < P; ++j) best[size_t(j)] = out + j;
+      for (int j = 0; j < TB; ++j) idx[size_t(j)] = out + P + j;
+    }
+    for (int j = 0; j < TB; ++j) argmax_prog_.push_back({kCopy, idx_planes_[size_t(j)], idx[size_t(j)], 0, 0});
+  } else {
+    for (int j = 0; j < TB; ++j) argmax_prog_.push_back({kCopy, idx_planes_[size_t(j)], kZero, 0, 0});
+  }
+  high = std::max(high, ab.high);
+  mem_.assign(size_t(high) * size_t(words_), 0);
+  std::fill(sig(kOne), sig(kOne) + words_, ~uint64_t(0));
+  tokens_.assign(size_t(streams()), 0);
+  reset();
+}
+
+void Engine::reset() {
+  for (size_t r = 0; r < reg_sig_.size(); ++r)
+    std::fill(sig(reg_sig_[r]), sig(reg_sig_[r]) + words_, n_.regs[r].reset ? ~uint64_t(0) : 0);
+  logits_valid_ = false;
+}
+
+void Engine::reset_stream(int s) {
+  const uint64_t m = uint64_t(1) << (s & 63);
+  for (size_t r = 0; r < reg_sig_.size(); ++r) {
+    uint64_t& w = sig(reg_sig_[r])[s >> 6];
+    w = n_.regs[r].reset ? (w | m) : (w & ~m);
+  }
+  logits_valid_ = false;
+}
+
+bool Engine::reg(int s, int r) const { return (sig(reg_sig_[size_t(r)])[s >> 6] >> (s & 63)) & 1; }
+
+void Engine::run(const std::vector<Op>& prog) {
+  const size_t W = size_t(words_);
+  uint64_t* m = mem_.data();
+  for (const Op& o : prog) {
+    uint64_t* __restrict d = m + size_t(o.d) * W;
+    const uint64_t* a = m + size_t(o.a) * W;
+    const uint64_t* b = m + size_t(o.b) * W;
+    const uint64_t* c = m + size_t(o.c) * W;
+    switch (o.code) {
+      case kAnd: for (size_t w = 0; w < W; ++w) d[w] = a[w] & b[w]; break;
+      case kOr: for (size_t w = 0; w < W; ++w) d[w] = a[w] | b[w]; break;
+      case kXor: for (size_t w = 0; w < W; ++w) d[w] = a[w] ^ b[w]; break;
+      case kAndn: for (size_t w = 0; w < W; ++w) d[w] = a[w] & ~b[w]; break;
+      case kNot: for (size_t w = 0; w < W; ++w) d[w] = ~a[w]; break;
+      case kMux: for (size_t w = 0; w < W; ++w) d[w] = (a[w] & b[w]) | (~a[w] & c[w]); break;
+      case kCopy: for (size_t w = 0; w < W; ++w) d[w] = a[w]; break;
+      case kLookup: {
+        const uint8_t* tab = ktab_[size_t(o.a)].data();
+#if TG_HAVE_X86
+        if (have_vbmi()) {
+          lookup_vbmi(tab, tokens_.data(), words_, n_.token_bits, o.b, d);
+          break;
+        }
+#endif
+        lookup_scalar(tab, tokens_.data(), words_, o.b, d);
+        break;
+      }
+    }
+  }
+}
+
+void Engine::step(const uint8_t* tokens) {
+  const uint8_t mask = uint8_t((1 << n_.token_bits) - 1);
+  for (int s = 0; s < streams(); ++s) tokens_[size_t(s)] = tokens[s] & mask;
+  run(step_prog_);
+  logits_valid_ = false;
+}
+
+void Engine::logits(std::vector<int32_t>& z) {
+  if (!logits_valid_) run(logit_prog_);
+  logits_valid_ = true;
+  const int V = n_.vocab, S = streams();
+  z.assign(size_t(S) * size_t(V), 0);
+  int32_t u[64];
+  for (int v = 0; v < V; ++v) {
+    const auto& lp = logit_planes_[size_t(v)];
+    for (int w = 0; w < words_; ++w) {
+      for (int s = 0; s < 64; ++s) u[s] = zmin_;
+      for (size_t j = 0; j < lp.size(); ++j) {
+        const uint64_t x = sig(lp[j])[w];
+        for (int s = 0; s < 64; ++s) u[s] += int32_t((x >> s) & 1) << j;
+      }
+      for (int s = 0; s < 64; ++s) z[size_t(64 * w + s) * size_t(V) + size_t(v)] = u[s];
+    }
+  }
+}
+
+void Engine::argmax(std::vector<uint8_t>& out) {
+  if (!logits_valid_) run(logit_prog_);
+  logits_valid_ = true;
+  run(argmax_prog_);
+  out.assign(size_t(streams()), 0);
+  for (size_t j = 0; j < idx_planes_.size(); ++j) {
+    const uint64_t* p = sig(idx_planes_[j]);
+    for (int s = 0; s < streams(); ++s) out[size_t(s)] |= uint8_t(((p[s >> 6] >> (s & 63)) & 1) << j);
+  }
+}
+
+CorpusBpc corpus_bpc(const ir::Netlist& n, const std::vector<int>& tokens, int chunks) {
+  CorpusBpc r;
+  if (chunks < 1) throw Error("bitslice: chunks must be at least 1");
+  const size_t N = tokens.size();
+  if (N == 0) return r;
+  chunks = int(std::min<size_t>(size_t(chunks), N));
+  r.chunks = chunks;
+  Engine e(n, (chunks + 63) / 64);
+  const int V = n.vocab;
+  std::vector<size_t> start(size_t(chunks) + 1);
+  for (int c = 0; c <= chunks; ++c) start[size_t(c)] = N * size_t(c) / size_t(chunks);
+  size_t longest = 0;
+  for (int c = 0; c < chunks; ++c) longest = std::max(longest, start[size_t(c) + 1] - start[size_t(c)]);
+  std::vector<uint8_t> tok(size_t(e.streams()), 0);
+  std::vector<int32_t> z;
+  std::vector<int> zv(static_cast<size_t>(V));
+  double bits = 0;
+  size_t hits = 0;
+  for (size_t t = 0; t < longest; ++t) {
+    e.logits(z);
+    for (int c = 0; c < chunks; ++c) {
+      size_t p = start[size_t(c)] + t;
+      if (p >= start[size_t(c) + 1]) continue;
+      for (int v = 0; v < V; ++v) zv[size_t(v)] = z[size_t(c) * size_t(V) + size_t(v)];
+      bits += nll_bits(zv, n.logit_scale, tokens[p]);
+      hits += argmax_lowest(zv) == tokens[p];
+      tok[size_t(c)] = uint8_t(tokens[p]);
+    }
+    e.step(tok.data());
+  }
+  r.tokens = N;
+  r.bpc = bits / double(N);
+  r.top1 = double(hits) / double(N);
+  return r;
+}
+
+std::vector<std::vector<int>> generate(const ir::Netlist& n, const std::vector<std::vector<int>>& prompts, int count) {
+  std::vector<std::vector<int>> out(prompts.size());
+  if (prompts.empty()) return out;
+  Engine e(n, int((prompts.size() + 63) / 64));
+  size_t longest = 0;
+  for (const auto& p : prompts) longest = std::max(longest, p.size());
+  // Prompts are right-aligned so that every stream starts generating at the same step; a
+  // shorter prompt's stream is held in reset until its prompt begins.
+  std::vector<uint8_t> tok(size_t(e.streams()), 0), am;
+  for (size_t t = 0; t < longest; ++t) {
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      size_t lead = longest - prompts[i].size();
+      tok[i] = t >= lead ? uint8_t(prompts[i][t - lead]) : 0;
+    }
+    e.step(tok.data());
+    for (size_t i = 0; i < prompts.size(); ++i)
+      if (t < longest - prompts[i].size()) e.reset_stream(int(i));
+  }
+  for (int k = 0; k < count; ++k) {
+    e.argmax(am);
+    for (size_t i = 0; i < prompts.size(); ++i) out[i].push_back(am[i]);
+    e.step(am.data());
+  }
+  return out;
+}
+
+}  // namespace tg::bitslice
