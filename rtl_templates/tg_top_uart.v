@@ -1,0 +1,118 @@
+`default_nettype none
+// Board top: the model core behind a UART. Protocol (docs/board-protocol.md):
+//   0x02 N_lo N_hi  generate N characters (free-running greedy decoding)
+//   0x04            generate GEN_DEFAULT characters (one key press in a terminal: Ctrl-D)
+//   0x03            stop generating (Ctrl-C)
+//   0x12            reset the model state (Ctrl-R); also stops generating
+//   other bytes     in the vocabulary: one teacher-forced step each; outside it: ignored
+// While generating, only 0x03 and 0x12 are acted on; other received bytes are dropped.
+// Flow control: a generated character costs one UART frame, so the core steps in free-running
+// mode only on the clock where the transmitter takes the predicted byte; no output is lost
+// and the state always matches the text sent. Prompt bytes take one clock each, far less
+// than a frame, so the receiver needs no buffer beyond its one-byte register.
+//
+// CLK_FREQ_HZ / BAUD must give a bit time within 2% of the exact value and at least 4 clocks;
+// otherwise elaboration stops with an error.
+`include "tg_config.vh"
+
+module tg_top_uart #(
+  parameter integer CLK_FREQ_HZ = 12000000,
+  parameter integer BAUD        = 115200,
+  parameter integer GEN_DEFAULT = 256
+) (
+  input  wire clk,
+  input  wire uart_rx,
+  output wire uart_tx,
+  output wire flash_cs_n  // held high: keeps the configuration flash off the shared SPI pins
+);
+  localparam integer TB = `TG_TOKEN_BITS;
+  localparam integer CLKS_PER_BIT = (CLK_FREQ_HZ + BAUD / 2) / BAUD;
+  // |CLK_FREQ_HZ - CLKS_PER_BIT*BAUD| / (CLKS_PER_BIT*BAUD) > 2%, in integers that fit 32 bits.
+  localparam integer BAUD_DIFF = CLK_FREQ_HZ > CLKS_PER_BIT * BAUD ? CLK_FREQ_HZ - CLKS_PER_BIT * BAUD
+                                                                   : CLKS_PER_BIT * BAUD - CLK_FREQ_HZ;
+  localparam BAUD_BAD = CLKS_PER_BIT < 4 || BAUD_DIFF * 50 > CLKS_PER_BIT * BAUD;
+
+  generate
+    if (BAUD_BAD) begin : g_bad_baud
+      $error("tg_top_uart: BAUD cannot be generated from CLK_FREQ_HZ within 2 percent, or gives under 4 clocks per bit");
+    end
+  endgenerate
+
+  localparam [7:0] CMD_GEN = 8'h02, CMD_STOP = 8'h03, CMD_GEN_DEFAULT = 8'h04, CMD_RESET = 8'h12;
+
+  assign flash_cs_n = 1'b1;
+
+  `include "tg_vocab.vh"
+
+  // Power-on reset: the flip-flops start at zero after configuration.
+  reg [3:0] por = 4'd0;
+  wire      rst = por != 4'hf;
+  always @(posedge clk)
+    if (rst) por <= por + 4'd1;
+
+  wire       rx_valid;
+  wire [7:0] rx_data;
+  uart_rx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_rx (
+    .clk(clk), .rst(rst), .rx(uart_rx), .valid(rx_valid), .data(rx_data)
+  );
+
+  reg           core_rst;      // registered reset pulse for the core
+  reg  [1:0]    arg_state;     // 0: command byte expected, 1: N_lo, 2: N_hi
+  reg  [7:0]    n_lo;
+  reg  [15:0]   gen_left;      // characters still to generate
+  reg           prompt_step;   // a teacher-forced step on this clock
+  reg  [TB-1:0] prompt_tok;
+  wire          tx_busy;
+  wire          generating = gen_left != 16'd0;
+  wire [TB:0]   mapped = tg_vocab_token(rx_data);
+  wire          gen_step = generating && !tx_busy && !prompt_step && !core_rst;
+  wire [TB-1:0] out_token;
+
+  always @(posedge clk) begin
+    prompt_step <= 1'b0;
+    core_rst    <= 1'b0;
+    if (rst) begin
+      core_rst  <= 1'b1;
+      arg_state <= 2'd0;
+      n_lo      <= 8'h00;
+      gen_left  <= 16'd0;
+      prompt_tok <= {TB{1'b0}};
+    end else begin
+      if (gen_step) gen_left <= gen_left - 16'd1;
+      if (rx_valid) begin
+        if (arg_state == 2'd1) begin
+          n_lo      <= rx_data;
+          arg_state <= 2'd2;
+        end else if (arg_state == 2'd2) begin
+          gen_left  <= {rx_data, n_lo};
+          arg_state <= 2'd0;
+        end else if (rx_data == CMD_STOP) begin
+          gen_left <= 16'd0;
+        end else if (rx_data == CMD_RESET) begin
+          gen_left <= 16'd0;
+          core_rst <= 1'b1;
+        end else if (!generating) begin
+          if (rx_data == CMD_GEN) arg_state <= 2'd1;
+          else if (rx_data == CMD_GEN_DEFAULT) gen_left <= GEN_DEFAULT[15:0];
+          else if (mapped[TB]) begin
+            prompt_step <= 1'b1;
+            prompt_tok  <= mapped[TB-1:0];
+          end
+        end
+      end
+    end
+  end
+
+  uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_tx (
+    .clk(clk), .rst(rst), .start(gen_step), .data(tg_vocab_byte(out_token)), .tx(uart_tx), .busy(tx_busy)
+  );
+
+  /* verilator lint_off PINCONNECTEMPTY */
+  (* keep_hierarchy *) `TG_CORE core (
+    .clk(clk), .rst(core_rst), .in_valid(prompt_step | gen_step), .in_token(prompt_tok), .gen(gen_step),
+    .out_valid(), .out_token(out_token), .state(), .logits()
+  );
+  /* verilator lint_on PINCONNECTEMPTY */
+endmodule
+
+`default_nettype wire
