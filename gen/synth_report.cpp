@@ -76,12 +76,14 @@ const Device& find_device(const std::string& name) {
 }
 
 int cmd_synth_report(const std::vector<std::string>& args, const std::string&) {
-  std::string stat_path, pnr_path, device, out, model, board, stage, gen_report;
+  std::string stat_path, pnr_path, device, out, model, board, stage, gen_report, board_stat;
   double seconds = 0, target_mhz = 0;
   po::options_description d("synth-report options");
   d.add_options()("help,h", "show this help")("stat", po::value(&stat_path), "Yosys 'stat -json' output")(
       "gen-report", po::value(&gen_report), "gen_report.json (stage estimate: LUT lower bound check)")(
       "pnr", po::value(&pnr_path), "nextpnr --report JSON (absent: no place and route)")(
+      "board-stat", po::value(&board_stat),
+      "Yosys 'stat -json' of the board top with the core as a black box: splits the LUTs into core and board logic")(
       "device", po::value(&device)->required(), "device name")("board", po::value(&board)->default_value(""), "board name")(
       "model", po::value(&model)->default_value(""), "model file (recorded)")(
       "seconds", po::value(&seconds)->default_value(0), "wall time of the flow so far")(
@@ -148,6 +150,17 @@ int cmd_synth_report(const std::vector<std::string>& args, const std::string&) {
   r["carries"] = c.carries;
   r["cells_by_type"] = c.by_type;
   if (dev.family == "generic") r["gate2_equivalent"] = c.gates2;
+  if (!board_stat.empty()) {
+    nlohmann::json bs;
+    try {
+      bs = nlohmann::json::parse(read_file(board_stat));
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(board_stat + ": not valid JSON: " + e.what());
+    }
+    long board_luts = count_cells(bs, dev.family, board_stat).luts;
+    r["board_logic_luts"] = board_luts;
+    r["core_luts"] = c.luts - board_luts;
+  }
   r["fmax_mhz"] = nullptr;
   if (!pnr_path.empty()) {
     nlohmann::json pnr;
@@ -173,8 +186,11 @@ int cmd_synth_report(const std::vector<std::string>& args, const std::string&) {
   r["seconds"] = std::round(seconds * 10) / 10;
   write_file_atomic(out, r.dump(2) + "\n");
   std::string fm = r["fmax_mhz"].is_null() ? "n/a (no place and route)" : fmt::format("{:.2f} MHz", r["fmax_mhz"].get<double>());
-  std::cout << fmt::format("{}: {} LUTs of {}, {} FFs, {} carries, Fmax {}, {:.1f} s -> {}\n", dev.name, c.luts, dev.luts,
-                           c.ffs, c.carries, fm, seconds, out);
+  std::string split = r.contains("core_luts") ? fmt::format(" (core {}, board logic {})", r["core_luts"].get<long>(),
+                                                             r["board_logic_luts"].get<long>())
+                                              : "";
+  std::cout << fmt::format("{}: {} LUTs{} of {}, {} FFs, {} carries, Fmax {}, {:.1f} s -> {}\n", dev.name, c.luts, split,
+                           dev.luts, c.ffs, c.carries, fm, seconds, out);
   if (target_mhz > 0 && !r["fmax_mhz"].is_null() && r["fmax_mhz"].get<double>() < target_mhz) {
     throw Error(fmt::format("timing not met: Fmax {:.2f} MHz is below the {:.2f} MHz constraint", r["fmax_mhz"].get<double>(),
                             target_mhz));

@@ -10,6 +10,9 @@
 // mode only on the clock where the transmitter takes the predicted byte; no output is lost
 // and the state always matches the text sent. Prompt bytes take one clock each, far less
 // than a frame, so the receiver needs no buffer beyond its one-byte register.
+// Timing: the core's prediction is registered (pred_q) and fed back through in_token with
+// gen = 0, so the clock period holds state -> argmax or register -> next state, not both;
+// a step waits one clock for pred_q, which the UART's pace hides.
 //
 // CLK_FREQ_HZ / BAUD must give a bit time within 2% of the exact value and at least 4 clocks;
 // otherwise elaboration stops with an error.
@@ -65,8 +68,16 @@ module tg_top_uart #(
   wire          tx_busy;
   wire          generating = gen_left != 16'd0;
   wire [TB:0]   mapped = tg_vocab_token(rx_data);
-  wire          gen_step = generating && !tx_busy && !prompt_step && !core_rst;
+  reg  [TB-1:0] pred_q;        // out_token, one clock later
+  reg           pred_ok;       // pred_q is the prediction of the current state
+  wire          gen_step = generating && pred_ok && !tx_busy && !prompt_step && !core_rst;
+  wire          core_step = prompt_step | gen_step;
   wire [TB-1:0] out_token;
+
+  always @(posedge clk) begin
+    pred_q  <= out_token;
+    pred_ok <= !(core_step || core_rst || rst);
+  end
 
   always @(posedge clk) begin
     prompt_step <= 1'b0;
@@ -104,12 +115,12 @@ module tg_top_uart #(
   end
 
   uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_tx (
-    .clk(clk), .rst(rst), .start(gen_step), .data(tg_vocab_byte(out_token)), .tx(uart_tx), .busy(tx_busy)
+    .clk(clk), .rst(rst), .start(gen_step), .data(tg_vocab_byte(pred_q)), .tx(uart_tx), .busy(tx_busy)
   );
 
   /* verilator lint_off PINCONNECTEMPTY */
-  (* keep_hierarchy *) `TG_CORE core (
-    .clk(clk), .rst(core_rst), .in_valid(prompt_step | gen_step), .in_token(prompt_tok), .gen(gen_step),
+  `TG_CORE core (
+    .clk(clk), .rst(core_rst), .in_valid(core_step), .in_token(prompt_step ? prompt_tok : pred_q), .gen(1'b0),
     .out_valid(), .out_token(out_token), .state(), .logits()
   );
   /* verilator lint_on PINCONNECTEMPTY */

@@ -1,0 +1,12 @@
+# BOARD=icebreaker: 1BitSquared iCEBreaker v1.0, iCE40UP5K-SG48, 12 MHz oscillator, UART over
+# the FTDI FT2232H (second serial port, /dev/ttyUSB1 on Linux). Protocol: docs/board-protocol.md.
+FAMILY      := ice40
+DEVICE      := up5k
+PACKAGE     := sg48
+CLK_FREQ_HZ := 12000000
+BAUD        := 115200
+PROGRAMMER  := iceprog
+TOP_SRC     := rtl_templates/uart_rx.v rtl_templates/uart_tx.v rtl_templates/tg_top_uart.v
+TOP         := tg_top_uart
+PCF         := fpga/boards/icebreaker/pinout.pcf
+TIMING_MUST_MEET := 1
