@@ -1,0 +1,42 @@
+`default_nettype none
+// Icarus Verilog bench for a generated core: the peer simulator. Reads one stimulus line per
+// clock cycle (hex: rst in_valid gen in_token) from +stim=FILE, applies it before a rising
+// edge, and after the edge writes the observable outputs (hex: state, logits, out_token,
+// out_valid) to +trace=FILE. sim/ref_trace.cpp writes the stimulus and the reference's
+// expected trace in the same format; the two traces must be identical line by line.
+`include "tg_config.vh"
+
+module tb_iverilog;
+  reg clk = 1'b0, rst = 1'b0, in_valid = 1'b0, gen = 1'b0;
+  reg [`TG_TOKEN_BITS-1:0] in_token = 0;
+  wire out_valid;
+  wire [`TG_TOKEN_BITS-1:0] out_token;
+  wire [`TG_REGS-1:0] state;
+  wire [`TG_VOCAB*`TG_LOGIT_BITS-1:0] logits;
+
+  `TG_CORE dut (
+    .clk(clk), .rst(rst), .in_valid(in_valid), .in_token(in_token), .gen(gen),
+    .out_valid(out_valid), .out_token(out_token), .state(state), .logits(logits)
+  );
+
+  integer fin, fout, n;
+  reg [31:0] r, v, g, t;
+  reg [1023:0] stim, trace;
+  initial begin
+    if (!$value$plusargs("stim=%s", stim)) begin $display("tb_iverilog: +stim=FILE missing"); $finish; end
+    if (!$value$plusargs("trace=%s", trace)) begin $display("tb_iverilog: +trace=FILE missing"); $finish; end
+    fin = $fopen(stim, "r");
+    fout = $fopen(trace, "w");
+    if (fin == 0) begin $display("tb_iverilog: cannot open the stimulus"); $finish; end
+    n = $fscanf(fin, "%h %h %h %h\n", r, v, g, t);
+    while (n == 4) begin
+      rst = r[0]; in_valid = v[0]; gen = g[0]; in_token = t[`TG_TOKEN_BITS-1:0];
+      #1 clk = 1'b1;
+      #1 $fwrite(fout, "%h %h %h %h\n", state, logits, out_token, out_valid);
+      clk = 1'b0;
+      n = $fscanf(fin, "%h %h %h %h\n", r, v, g, t);
+    end
+    $fclose(fout);
+    $finish;
+  end
+endmodule
