@@ -9,6 +9,11 @@
 // out-of-vocabulary codes included) and free-running (the core's own prediction fed back
 // through its gen input), optionally after a teacher-forced prompt. Idle cycles and resets
 // can be mixed in to check that the state holds and resets.
+//
+// The bench also reads the logits port to score bits per character (tg_ref::Model::kLogitScale,
+// the rule of gen/bpc.hpp: the logits visible before the edge that consumes token t predict t),
+// and --dump FILE writes, for the reset state and after every consumed token, the core's
+// out_token and logits (one line each: "out_token z0 z1 ..."): `tritgate cosim` reads it.
 #include <verilated.h>
 
 #include <chrono>
@@ -19,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "bpc.hpp"
 #include "model.hpp"
 #include "random_model.hpp"
 #include "tg_glue.hpp"
@@ -32,7 +38,7 @@
 namespace {
 
 struct Args {
-  std::string model, text, prompt;
+  std::string model, text, prompt, dump;
   long random = 0, free = 0;
   uint64_t seed = 1;
   double gaps = 0, resets = 0;
@@ -42,7 +48,7 @@ struct Args {
 [[noreturn]] void usage_error(const std::string& m) {
   std::fprintf(stderr,
                "tb: %s\nusage: tb --model m.json (--text FILE | --random N | --free N [--prompt TEXT])\n"
-               "          [--seed S] [--gaps P] [--resets P] [--no-golden] [--no-check] [--quiet] [+trace]\n",
+               "          [--seed S] [--gaps P] [--resets P] [--no-golden] [--no-check] [--quiet] [--dump FILE] [+trace]\n",
                m.c_str());
   std::exit(2);
 }
@@ -58,6 +64,7 @@ Args parse(int argc, char** argv) {
     if (s == "--model") a.model = val();
     else if (s == "--text") a.text = val();
     else if (s == "--prompt") a.prompt = val();
+    else if (s == "--dump") a.dump = val();
     else if (s == "--random") a.random = std::stol(val());
     else if (s == "--free") a.free = std::stol(val());
     else if (s == "--seed") a.seed = std::stoull(val());
@@ -119,6 +126,36 @@ int main(int argc, char** argv) {
 
   tg_ref::Model ref;
   uint64_t cycle = 0, tokens = 0;
+  // BPC from the logits port, and the optional per-position dump.
+  double bits = 0;
+  uint64_t scored = 0, oov = 0;
+  std::unique_ptr<FILE, int (*)(FILE*)> dump(nullptr, &std::fclose);
+  if (!a.dump.empty()) {
+    dump.reset(std::fopen(a.dump.c_str(), "w"));
+    if (!dump) {
+      std::fprintf(stderr, "tb: error: %s: cannot write\n", a.dump.c_str());
+      return 2;
+    }
+  }
+  std::vector<int> port_z(tg_ref::Model::kVocab);
+  auto read_port = [&]() {
+    for (int v = 0; v < tg_ref::Model::kVocab; ++v) port_z[size_t(v)] = glue_logit(*top, v);
+    if (dump) {
+      std::fprintf(dump.get(), "%u", unsigned(top->out_token));
+      for (int v = 0; v < tg_ref::Model::kVocab; ++v) std::fprintf(dump.get(), " %d", port_z[size_t(v)]);
+      std::fputc('\n', dump.get());
+    }
+  };
+  const bool want_port = dump || a.check;
+  auto score = [&](int tok) {
+    if (!want_port) return;
+    if (tok >= 0 && tok < tg_ref::Model::kVocab) {
+      bits += tg::nll_bits(port_z, tg_ref::Model::kLogitScale, tok);
+      ++scored;
+    } else {
+      ++oov;
+    }
+  };
   auto tick = [&]() {
     top->clk = 0;
     top->eval();
@@ -189,6 +226,7 @@ int main(int argc, char** argv) {
   top->rst = 0;
   bool valid_seen = false;
   if (a.check && !compare(-1, false)) return 1;
+  read_port();
 
   auto t0 = std::chrono::steady_clock::now();
   size_t pos = 0;
@@ -203,6 +241,7 @@ int main(int argc, char** argv) {
       if (golden) golden->reset();
       valid_seen = false;
       if (a.check && !compare(-1, false)) return 1;
+      read_port();
     }
     if (a.gaps > 0 && rng.chance(a.gaps)) {
       top->in_valid = 0;
@@ -219,11 +258,16 @@ int main(int argc, char** argv) {
       top->in_token = tok;
     } else {
       tok = int(a.check ? ref.argmax() : top->out_token);
+      if (a.check && unsigned(tok) != unsigned(top->out_token)) {
+        fail_header("next token differs before a free-running edge", tok);
+        return 1;
+      }
       top->gen = 1;
       top->in_token = rng.below(1 << tg_ref::Model::kTokenBits);  // must be ignored
       --free_left;
     }
     top->in_valid = 1;
+    score(tok);
     tick();
     ++tokens;
     valid_seen = true;
@@ -232,16 +276,22 @@ int main(int argc, char** argv) {
       if (golden) golden->step(tok);
       if (!compare(tok, true)) return 1;
     }
+    if (want_port) read_port();
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   top->final();
 #if VM_TRACE
   if (tfp) tfp->close();
 #endif
+  if (!a.quiet) {
+    if (!want_port) std::printf("tb: bpc not computed (--no-check)\n");
+    else if (oov || !scored) std::printf("tb: bpc n/a (%llu out-of-vocabulary codes)\n", (unsigned long long)oov);
+    else std::printf("tb: bpc %.12f over %llu tokens (from the logits port)\n", bits / double(scored), (unsigned long long)scored);
+  }
   if (!a.quiet)
     std::printf("tb: PASS: %llu cycles, %llu tokens, %d registers checked each cycle%s; %.3f s, %.0f cycles/s, %.0f tokens/s\n",
                 (unsigned long long)cycle, (unsigned long long)tokens, tg_ref::Model::kRegs,
-                golden ? " against the reference and the model file" : (a.check ? " against the reference" : " (unchecked)"),
+                !a.check ? " (unchecked)" : golden ? " against the reference and the model file" : " against the reference",
                 secs, secs > 0 ? double(cycle) / secs : 0.0, secs > 0 ? double(tokens) / secs : 0.0);
   return 0;
 }
