@@ -373,35 +373,114 @@ void Engine::reset_stream(int s) {
 
 bool Engine::reg(int s, int r) const { return (sig(reg_sig_[size_t(r)])[s >> 6] >> (s & 63)) & 1; }
 
-void Engine::run(const std::vector<Op>& prog) {
-  const size_t W = size_t(words_);
-  uint64_t* m = mem_.data();
-  for (const Op& o : prog) {
+namespace {
+
+// The word-operation interpreter. For the common widths the word count is a compile-time
+// constant and a signal is one GCC vector of W words, so that each operation is a handful of
+// SIMD instructions; the AVX-512 build of the same body is selected at run time.
+template <int W>
+struct Vec {
+  typedef uint64_t type __attribute__((vector_size(W * 8), aligned(8)));
+};
+
+struct LookupCtx {
+  const std::vector<std::vector<uint8_t>>* ktab;
+  const uint8_t* tokens;
+  int words, token_bits;
+};
+
+void do_lookup(const LookupCtx& c, const Engine::Op& o, uint64_t* d) {
+  const uint8_t* tab = (*c.ktab)[size_t(o.a)].data();
+#if TG_HAVE_X86
+  if (have_vbmi()) {
+    lookup_vbmi(tab, c.tokens, c.words, c.token_bits, o.b, d);
+    return;
+  }
+#endif
+  lookup_scalar(tab, c.tokens, c.words, o.b, d);
+}
+
+template <int W>
+[[gnu::always_inline]] inline void run_fixed(const Engine::Op* ops, size_t count, uint64_t* m, const LookupCtx& c) {
+  using V = typename Vec<W>::type;
+  for (size_t i = 0; i < count; ++i) {
+    const Engine::Op& o = ops[i];
+    V* d = reinterpret_cast<V*>(m + size_t(o.d) * W);
+    const V a = *reinterpret_cast<const V*>(m + size_t(o.a) * W);
+    switch (o.code) {
+      case kAnd: *d = a & *reinterpret_cast<const V*>(m + size_t(o.b) * W); break;
+      case kOr: *d = a | *reinterpret_cast<const V*>(m + size_t(o.b) * W); break;
+      case kXor: *d = a ^ *reinterpret_cast<const V*>(m + size_t(o.b) * W); break;
+      case kAndn: *d = a & ~*reinterpret_cast<const V*>(m + size_t(o.b) * W); break;
+      case kNot: *d = ~a; break;
+      case kMux: {
+        const V b = *reinterpret_cast<const V*>(m + size_t(o.b) * W), x = *reinterpret_cast<const V*>(m + size_t(o.c) * W);
+        *d = (a & b) | (~a & x);
+        break;
+      }
+      case kCopy: *d = a; break;
+      case kLookup: do_lookup(c, o, m + size_t(o.d) * W); break;
+    }
+  }
+}
+
+void run_generic(const Engine::Op* ops, size_t count, uint64_t* m, const LookupCtx& c) {
+  const size_t W = size_t(c.words);
+  for (size_t i = 0; i < count; ++i) {
+    const Engine::Op& o = ops[i];
     uint64_t* __restrict d = m + size_t(o.d) * W;
     const uint64_t* a = m + size_t(o.a) * W;
     const uint64_t* b = m + size_t(o.b) * W;
-    const uint64_t* c = m + size_t(o.c) * W;
+    const uint64_t* x = m + size_t(o.c) * W;
     switch (o.code) {
       case kAnd: for (size_t w = 0; w < W; ++w) d[w] = a[w] & b[w]; break;
       case kOr: for (size_t w = 0; w < W; ++w) d[w] = a[w] | b[w]; break;
       case kXor: for (size_t w = 0; w < W; ++w) d[w] = a[w] ^ b[w]; break;
       case kAndn: for (size_t w = 0; w < W; ++w) d[w] = a[w] & ~b[w]; break;
       case kNot: for (size_t w = 0; w < W; ++w) d[w] = ~a[w]; break;
-      case kMux: for (size_t w = 0; w < W; ++w) d[w] = (a[w] & b[w]) | (~a[w] & c[w]); break;
+      case kMux: for (size_t w = 0; w < W; ++w) d[w] = (a[w] & b[w]) | (~a[w] & x[w]); break;
       case kCopy: for (size_t w = 0; w < W; ++w) d[w] = a[w]; break;
-      case kLookup: {
-        const uint8_t* tab = ktab_[size_t(o.a)].data();
-#if TG_HAVE_X86
-        if (have_vbmi()) {
-          lookup_vbmi(tab, tokens_.data(), words_, n_.token_bits, o.b, d);
-          break;
-        }
-#endif
-        lookup_scalar(tab, tokens_.data(), words_, o.b, d);
-        break;
-      }
+      case kLookup: do_lookup(c, o, d); break;
     }
   }
+}
+
+void run_portable(const Engine::Op* ops, size_t n, uint64_t* m, const LookupCtx& c) {
+  switch (c.words) {
+    case 1: run_fixed<1>(ops, n, m, c); break;
+    case 2: run_fixed<2>(ops, n, m, c); break;
+    case 4: run_fixed<4>(ops, n, m, c); break;
+    case 8: run_fixed<8>(ops, n, m, c); break;
+    default: run_generic(ops, n, m, c);
+  }
+}
+
+#if TG_HAVE_X86
+__attribute__((target("avx512f,avx512bw"))) void run_avx512(const Engine::Op* ops, size_t n, uint64_t* m,
+                                                            const LookupCtx& c) {
+  switch (c.words) {
+    case 4: run_fixed<4>(ops, n, m, c); break;
+    case 8: run_fixed<8>(ops, n, m, c); break;
+    default: run_portable(ops, n, m, c);
+  }
+}
+bool have_avx512() {
+  static const bool b = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  return b && g_allow_simd;
+}
+#endif
+
+}  // namespace
+
+void Engine::run(const std::vector<Op>& prog) {
+  LookupCtx c{&ktab_, tokens_.data(), words_, n_.token_bits};
+#if TG_HAVE_X86
+  if (have_avx512()) {
+    run_avx512(prog.data(), prog.size(), mem_.data(), c);
+    return;
+  }
+#endif
+  run_portable(prog.data(), prog.size(), mem_.data(), c);
 }
 
 void Engine::step(const uint8_t* tokens) {

@@ -16,6 +16,7 @@ struct Command {
 
 std::vector<Command> train_commands();    // defined in train/ when TG_HAVE_TRAIN
 std::vector<Command> analyze_commands();  // defined in analyze/ when TG_HAVE_ANALYZE
+std::vector<Command> cosim_commands();    // defined in cosim/ when TG_HAVE_COSIM
 
 // Parses `args` against `desc` (a --help option is added) and positional names. Returns false
 // after printing help for --help; throws tg::Error naming the command on bad options.

@@ -280,6 +280,9 @@ const std::vector<Command>& commands() {
 #if TG_HAVE_ANALYZE
     for (const auto& x : analyze_commands()) c.push_back(x);
 #endif
+#if TG_HAVE_COSIM
+    for (const auto& x : cosim_commands()) c.push_back(x);
+#endif
     return c;
   }();
   return kCmds;
