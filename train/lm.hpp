@@ -47,7 +47,8 @@ class LMImpl : public torch::nn::Module {
   torch::Tensor head_w, head_b, log_scale, head_mask;
   int stage = kFloat;
   double delta_now = 0.4;  // ternary threshold ratio in use (ramped in kTernary)
-  double tau_now = 1.0;    // temperature of the soft state in kTernary (annealed 1 -> 0.3)
+  double tau_now = 1.0;    // temperature of the soft state in kTernary (annealed 1 -> tau_end)
+  double surrogate_tau = 1.0;  // kBinary backward: d/ds sigmoid(alpha (s + 1/2) / surrogate_tau)
 
   struct Out {
     torch::Tensor logits;             // [B, T, V] (float; logit_scale * z when quantised)

@@ -137,7 +137,7 @@ LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record)
         } else {
           Tensor pre = q.alpha * (s + 0.5);
           if (stage == kBinary) {
-            Tensor soft = torch::sigmoid(pre);
+            Tensor soft = torch::sigmoid(pre / surrogate_tau);
             y[b] = ste((s.detach() >= 0).to(torch::kFloat), soft);
           } else {
             y[b] = torch::sigmoid(pre / tau_now);
@@ -385,6 +385,8 @@ void check_options(const Options& o) {
   if (o.distill < 0 || o.distill > 1) throw Error("--distill: expected a weight in [0, 1]");
   if (o.float_frac < 0.05 || o.float_frac > 0.85) throw Error("--float-frac: expected 0.05..0.85");
   if (o.threads < 1) throw Error("--threads: expected at least 1");
+  if (!(o.tau_end > 0 && o.tau_end <= 1)) throw Error("--tau-end: expected a temperature in (0, 1]");
+  if (!(o.surrogate_tau > 0)) throw Error("--surrogate-tau: expected a positive temperature");
 }
 
 double quant_bpc(const Model& m, const std::vector<int>& tokens) {
@@ -648,6 +650,7 @@ Result train(const Options& o) {
     }
     if (s == kBinary) {
       lm->delta_now = o.delta;
+      lm->surrogate_tau = o.surrogate_tau;
       h = lm->zero_state(B);
     }
     lm->stage = s;
@@ -675,6 +678,7 @@ Result train(const Options& o) {
     lm->stage = int(st[3].item<double>());
     lm->delta_now = st[4].item<double>();
     lm->tau_now = st[5].item<double>();
+    lm->surrogate_tau = o.surrogate_tau;
     for (int l = 0; l < o.layers; ++l) ar.read(fmt::format("tg_h{}", l), h[size_t(l)]);
     new_opt(lm->stage <= kSparse ? o.lr : o.lr / 3);
     if (fs::exists(ckpt_opt)) torch::load(*opt, ckpt_opt);
@@ -744,7 +748,7 @@ Result train(const Options& o) {
       lr = o.lr / 3 * (1 - 0.9 * q);
       if (s == kTernary) {
         lm->delta_now = o.delta * std::min(1.0, 2 * p);
-        lm->tau_now = 1 - 0.7 * p;
+        lm->tau_now = 1 - (1 - o.tau_end) * p;  // 1 -> tau_end, linear
         if (step % 25 == 0) lm->update_masks(o.fanin, o.head_fanin);
       }
     }

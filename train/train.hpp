@@ -28,6 +28,8 @@ struct Options {
   double distill = 0.0;     // weight of the KL to the float teacher in the quantised stages
   double float_frac = 0.5;  // share of the budget for the float stages (dense 1/5, then fan-in masked)
   double delta = 0.4;       // ternary threshold ratio (of the mean |w| of a row's kept weights)
+  double tau_end = 0.3;     // soft-state temperature reached at the end of the ternary stage
+  double surrogate_tau = 1.0;  // temperature of the binary stage's surrogate gradient
   int threads = 2;
   bool prune = true;        // drop units whose output nothing reads
   bool quiet = false;       // no progress line

@@ -7,12 +7,12 @@
 #   bench/quality/run.sh [MINUTES] > bench/quality/RESULTS.md      (from the repository root)
 #
 # Environment: TG (the tritgate binary, default build-train/tritgate), CORPUS (default
-# ../shared/data/tinyshakespeare.txt), ROWS ("hidden:fanin:head_fanin:cell ..."), OUT (work dir).
+# ../shared/data/tinyshakespeare.txt), ROWS ("hidden:fanin:head_fanin:cell[:distill] ..."), OUT (work dir).
 set -eu
 MIN=${1:-3}
 TG=${TG:-build-train/tritgate}
 CORPUS=${CORPUS:-../shared/data/tinyshakespeare.txt}
-ROWS=${ROWS:-"64:6:10:gated 128:8:12:gated 256:8:16:gated"}
+ROWS=${ROWS:-"64:5:8:gated 64:5:8:gated:0.5 128:8:12:gated 256:8:16:gated"}
 OUT=${OUT:-/tmp/tg_bench_quality}
 mkdir -p "$OUT"
 [ -x "$TG" ] || { echo "run.sh: $TG not found (build it: make -C build-train tritgate)" >&2; exit 1; }
@@ -25,16 +25,18 @@ echo "Each row: \`tritgate train --minutes $MIN\` (default recipe, seed 1); minu
 echo "Float = the float model of the same topology (fan-in masks, sigmoid state) at the end of the float stages;"
 echo "int = the exported integer model, scored by the same rule as \`tritgate eval\`."
 echo
-echo "| hidden | fan-in | head fan-in | cell | float params | nonzero weights (int model) | units kept | minutes | steps | tok/s | val BPC float | val BPC int | iCE40 LUT4 |"
-echo "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| hidden | fan-in | head fan-in | cell | distill | float params | nonzero weights (int model) | units kept | minutes | steps | tok/s | val BPC float | val BPC int | iCE40 LUT4 |"
+echo "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for row in $ROWS; do
-  H=${row%%:*}; r=${row#*:}; K=${r%%:*}; r=${r#*:}; K2=${r%%:*}; CELL=${r#*:}
-  M="$OUT/h${H}_k${K}_k${K2}_${CELL}.json"
+  H=${row%%:*}; r=${row#*:}; K=${r%%:*}; r=${r#*:}; K2=${r%%:*}; r=${r#*:}; CELL=${r%%:*}; D=0
+  case "$r" in *:*) D=${r#*:};; esac
+  TAG="h${H}_k${K}_k${K2}_${CELL}_d${D}"
+  M="$OUT/$TAG.json"
   "$TG" train --corpus "$CORPUS" -o "$M" --hidden "$H" --fanin "$K" --head-fanin "$K2" --cell "$CELL" \
-    --minutes "$MIN" -q > "$OUT/train_h$H.log" 2>&1 || { echo "| $H | $K | $K2 | $CELL | training failed, see $OUT/train_h$H.log |"; continue; }
+    --distill "$D" --minutes "$MIN" -q > "$OUT/train_$TAG.log" 2>&1 || { echo "| $H | $K | $K2 | $CELL | $D | training failed, see $OUT/train_$TAG.log |"; continue; }
   LUT="n/a"
   if command -v yosys > /dev/null 2>&1; then
-    G="$OUT/gen_h$H"
+    G="$OUT/gen_$TAG"
     if "$TG" gen "$M" -o "$G" > /dev/null 2>&1 &&
        timeout 900 yosys -q -p "read_verilog $G/tg_core.v; synth_ice40 -top tg_core; tee -o $G/stat.txt stat" > /dev/null 2>&1; then
       LUT=$(awk '/SB_LUT4/ {print $2; exit}' "$G/stat.txt")
@@ -54,7 +56,7 @@ for l in m["layers"]:
         nz += nz_rows(b["recurrent"]) + nz_rows(b["input"])
 nz += nz_rows(m["head"]["weights"])
 units = sum(l["units"] for l in m["layers"])
-print(f"| {H} | {p['fanin']} | {p['head_fanin']} | {m['cell']} | {params} | {nz} | {units} | {p['minutes']:.2f} | {p['steps']} | "
+print(f"| {H} | {p['fanin']} | {p['head_fanin']} | {m['cell']} | {p['distill']} | {params} | {nz} | {units} | {p['minutes']:.2f} | {p['steps']} | "
       f"{p['tokens_per_s']:.0f} | {p['val_bpc_float']:.3f} | {p['val_bpc']:.3f} | {sys.argv[2]} |")
 PY
 done
