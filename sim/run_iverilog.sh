@@ -10,7 +10,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 [ -f "$gen/tg_core.v" ] || { echo "run_iverilog: $gen/tg_core.v: missing (run tritgate gen first)" >&2; exit 2; }
 mkdir -p "$work"
 g++ -std=c++20 -O1 -I"$gen" -I"$root/gen" "$root/sim/ref_trace.cpp" -o "$work/ref_trace"
-"$work/ref_trace" "$work/stim.txt" "$work/expected.txt" "$n" "$seed"
+# TG_IV_MIX="pgen pgap preset" sets the stimulus mix (default: ref_trace's 0.3 0.05 0.003).
+# shellcheck disable=SC2086
+"$work/ref_trace" "$work/stim.txt" "$work/expected.txt" "$n" "$seed" ${TG_IV_MIX:-}
 iverilog -g2012 -Wall -I"$gen" -o "$work/tb.vvp" -s tb_iverilog "$gen/tg_core.v" "$root/sim/tb_iverilog.v"
 t0=$(date +%s.%N)
 vvp -n "$work/tb.vvp" +stim="$work/stim.txt" +trace="$work/actual.txt" > "$work/vvp.log"

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Token-generation benchmark: one run, one table of tokens per second for
+#   float      the float model (libtorch, batch 1, one thread, one forward call per token), and
+#              a plain torch::nn::GRUCell of the same size as the usual float baseline
+#   reference  the generated C++ reference tg_ref.hpp (g++ -O2, one core)
+#   bit-sliced gen/bitslice (one core, 512 streams: 8 words of 64)
+#   Verilator  sim/tb_core.cpp, --no-check (one token per clock, free-running)
+#   SystemC    sim/sc_main.cpp (verilator --sc), --no-check
+#   Icarus     iverilog/vvp on a shorter stream, every cycle checked against the reference
+#   FPGA       Fmax x one token per clock, from build/ice40/<model>/report.json when present
+# All in greedy generation (the prediction fed back), at H = 64, 128, 256 random gated models
+# (fan-in 8, vocabulary 65) and models/default.json (with its float checkpoint) when present.
+# usage: bench/tokens/run.sh [BUILD_DIR]   (BUILD_DIR needs tritgate, libtglib.a and
+#        tg_bench_float: make -C BUILD_DIR tritgate tg_bench_float)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(realpath "${1:-$root/build}")
+tg=$build/tritgate
+out=$build/bench_tokens
+mkdir -p "$out"
+for f in "$tg" "$build/libtglib.a" "$build/tg_bench_float"; do
+  [ -e "$f" ] || { echo "bench/tokens: $f missing (make -C $build tritgate tg_bench_float)" >&2; exit 2; }
+done
+N_REF=${N_REF:-2000000}; N_VL=${N_VL:-1000000}; N_SC=${N_SC:-200000}; N_IV=${N_IV:-1500}; N_FL=${N_FL:-20000}
+
+declare -a names models floats
+for H in 64 128 256; do
+  "$tg" random-model --hidden "$H" --vocab 65 --fanin 8 --head-fanin 8 --cell gated --seed "$H" -o "$out/h$H.json" 2>/dev/null
+  names+=("random H=$H"); models+=("$out/h$H.json"); floats+=("--hidden $H --vocab 65 --cell gated")
+done
+if [ -f "$root/models/default.json" ] && [ -f "$root/models/default.pt" ]; then
+  names+=("models/default.json"); models+=("$root/models/default.json"); floats+=("--model $root/models/default.json --float $root/models/default.pt")
+fi
+# The synthesised random model, for the FPGA figure (random float weights of the same shape).
+if [ -f "$root/models/random64.json" ] && [ -f "$root/build/ice40/random64/report.json" ]; then
+  names+=("models/random64.json"); models+=("$root/models/random64.json")
+  floats+=("--hidden 64 --vocab 32 --cell $(sed -n 's/.*"cell": *"\([a-z]*\)".*/\1/p' "$root/models/random64.json" | head -1)")
+fi
+
+num() { sed -n "s/.*$1 \([0-9.]*\).*/\1/p" | head -1; }
+rows=()
+for i in "${!models[@]}"; do
+  m=${models[$i]}; name=${names[$i]}; stem=$(basename "$m" .json); w=$out/$stem
+  rm -rf "$w"; mkdir -p "$w"
+  "$tg" gen "$m" -o "$w/gen" 2> "$w/gen.log"
+  H=$(sed -n 's/.*"model_state_bits": \([0-9]*\).*/\1/p' "$w/gen/gen_report.json")
+  echo "== $name: generating and building benches" >&2
+  # shellcheck disable=SC2086
+  "$build/tg_bench_float" ${floats[$i]} --tokens "$N_FL" > "$w/float.txt"
+  fl=$(num float_tok_s < "$w/float.txt"); gru=$(num gru_tok_s < "$w/float.txt")
+  g++ -std=c++20 -O2 -I"$w/gen" -I"$root/gen" "$root/bench/tokens/native_bench.cpp" "$build/libtglib.a" -lfmt -o "$w/native"
+  "$w/native" "$m" "$N_REF" 8 > "$w/native.txt"
+  ref=$(num reference_tok_s < "$w/native.txt"); bs=$(num bitslice_tok_s < "$w/native.txt")
+  TG_BUILD=$build "$root/sim/build_tb.sh" "$w/gen" "$w/tb" > /dev/null
+  vl=$("$w/tb/tb" --model "$m" --free "$N_VL" --no-check | sed -n 's/.* \([0-9]*\) tokens\/s.*/\1/p')
+  TG_BUILD=$build "$root/sim/build_sc_tb.sh" "$w/gen" "$w/sc" > /dev/null
+  sc=$("$w/sc/sc_tb" --model "$m" --free "$N_SC" --no-check | sed -n 's/.* \([0-9]*\) tokens\/s.*/\1/p')
+  iv=$(TG_IV_MIX="1 0 0" "$root/sim/run_iverilog.sh" "$w/gen" "$w/iv" "$N_IV" 1 | sed -n 's/.* \([0-9]*\) cycles\/s.*/\1/p')
+  fpga="n/a"
+  rep=$root/build/ice40/$stem/report.json
+  if [ -f "$rep" ]; then
+    fmax=$(sed -n 's/.*"fmax_mhz": \([0-9.]*\).*/\1/p' "$rep")
+    [ -n "$fmax" ] && fpga=$(awk -v f="$fmax" 'BEGIN { printf "%.0f (%.2f MHz)", f * 1e6, f }')
+  fi
+  rows+=("$(awk -v n="$name" -v h="$H" -v fl="$fl" -v gru="$gru" -v ref="$ref" -v bs="$bs" -v vl="$vl" -v sc="$sc" -v iv="$iv" -v fp="$fpga" 'BEGIN {
+    printf "| %s | %d | %.3gk | %.3gk | %.3gM (%.0fx float) | %.3gM (%.1fx ref) | %.3gM (%.2fx ref) | %.3gk (%.3fx ref) | %.0f (1/%.0f of Verilator) | %s |",
+      n, h, fl / 1e3, gru / 1e3, ref / 1e6, ref / fl, bs / 1e6, bs / ref, vl / 1e6, vl / ref, sc / 1e3, sc / ref, iv, vl / iv, fp }')")
+done
+{
+  echo "| model | state bits | float model (libtorch, 1 thread) | plain GRUCell (libtorch, 1 thread) | C++ reference (1 core) | bit-sliced (1 core, 512 streams) | Verilator (--no-check) | SystemC (--no-check) | Icarus (checked per cycle) | FPGA (Fmax x 1 token/clock) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+} | tee "$out/results.md"
