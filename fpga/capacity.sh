@@ -9,15 +9,20 @@
 # usage: fpga/capacity.sh TG DEVICE "TOP_SRC" TOP "TOP_PARAMS" FANIN VOCAB "HIDDEN_LIST" UTIL OUT_JSON
 set -euo pipefail
 tg=$1; device=$2; top_src=$3; top=$4; top_params=$5; fanin=$6; vocab=$7; hidden_list=$8; util=$9; out=${10}
-work=$(dirname "$out")/capacity-k$fanin-v$vocab
+# The core-only synthesis does not depend on the iCE40 device: points are shared between
+# boards under build/capacity/ and reused when present.
+work=build/capacity/k$fanin-v$vocab
 mkdir -p "$work"
 
 core_luts() {  # hidden -> LUT4 count of the core-only top
   local h=$1 d=$work/h$1
   mkdir -p "$d"
-  "$tg" random-model --hidden "$h" --vocab "$vocab" --fanin "$fanin" --head-fanin "$fanin" --seed 1 -o "$d/m.json" 2>/dev/null
-  "$tg" gen "$d/m.json" -o "$d/gen" 2>/dev/null
-  yosys -q -l "$d/yosys.log" -p "read_verilog -I$d/gen $d/gen/tg_core.v rtl_templates/tg_top_core.v; synth_ice40 -top tg_top_core; tee -q -o $d/stat.json stat -json" >/dev/null
+  if [ ! -s "$d/stat.json" ]; then
+    "$tg" random-model --hidden "$h" --vocab "$vocab" --fanin "$fanin" --head-fanin "$fanin" --seed 1 -o "$d/m.json" 2>/dev/null
+    "$tg" gen "$d/m.json" -o "$d/gen" 2>/dev/null
+    yosys -q -l "$d/yosys.log" -p "read_verilog -I$d/gen $d/gen/tg_core.v rtl_templates/tg_top_core.v; synth_ice40 -top tg_top_core; tee -q -o $d/stat.json.tmp stat -json" >/dev/null
+    mv "$d/stat.json.tmp" "$d/stat.json"
+  fi
   python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['design']['num_cells_by_type'].get('SB_LUT4', 0))" "$d/stat.json"
 }
 
@@ -32,8 +37,8 @@ done
 board=0
 if [ "$top" != tg_top_core ]; then
   g=$work/h$(echo $hidden_list | awk '{print $1}')/gen
-  yosys -q -p "read_verilog -I$g $g/tg_core.v $top_src; $top_params blackbox tg_core; synth_ice40 -top $top; tee -q -o $work/stat_board.json stat -json" >/dev/null
-  board=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['design']['num_cells_by_type'].get('SB_LUT4', 0))" "$work/stat_board.json")
+  yosys -q -p "read_verilog -I$g $g/tg_core.v $top_src; $top_params blackbox tg_core; synth_ice40 -top $top; tee -q -o $work/stat_board_$top.json stat -json" >/dev/null
+  board=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['design']['num_cells_by_type'].get('SB_LUT4', 0))" "$work/stat_board_$top.json")
 fi
 echo '{"lut4_lower_bound": 0}' > "$work/zero.json"
 cap=$("$tg" synth-report --stage estimate --gen-report "$work/zero.json" --device "$device" 2>&1 | sed -n 's/.* has \([0-9]*\)$/\1/p')
@@ -57,8 +62,14 @@ r = {"device": device, "lut_capacity": cap, "utilisation_limit": util, "board_lo
      "fit": {"luts_per_unit": round(b, 3), "intercept": round(a, 1), "worst_relative_error": round(worst, 4)},
      "max_hidden": hmax}
 json.dump(r, open(out, "w"), indent=2)
+if hmax is not None and hmax < 1:
+    r["max_hidden"] = hmax = 0
+    json.dump(r, open(out, "w"), indent=2)
+verdict = (f"largest hidden about {hmax}" if hmax else
+           f"no model of this vocabulary and fan-in fits: the fixed part ({a:.0f}) plus the board logic ({board}) "
+           f"already exceeds {cap * util:.0f}; use a smaller vocabulary or head fan-in")
 print(f"capacity: {device}: core LUT4 ~ {a:.0f} + {b:.2f} x hidden (fan-in {fanin}, vocab {vocab}; worst point off by "
-      f"{100 * worst:.1f}%), board logic {board}, capacity {cap} x {util}: largest hidden about {hmax}")
+      f"{100 * worst:.1f}%), board logic {board}, capacity {cap} x {util}: {verdict}")
 PY
 hmax=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['max_hidden'] or 0)" "$out")
 if [ "${CHECK:-1}" = 1 ] && [ "$hmax" -gt 0 ]; then
