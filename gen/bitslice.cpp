@@ -529,13 +529,23 @@ CorpusBpc corpus_bpc(const ir::Netlist& n, const std::vector<int>& tokens, int c
   r.chunks = chunks;
   Engine e(n, (chunks + 63) / 64);
   const int V = n.vocab;
+  if (V < 1) throw Error("bitslice: empty vocabulary");
   std::vector<size_t> start(size_t(chunks) + 1);
   for (int c = 0; c <= chunks; ++c) start[size_t(c)] = N * size_t(c) / size_t(chunks);
   size_t longest = 0;
   for (int c = 0; c < chunks; ++c) longest = std::max(longest, start[size_t(c) + 1] - start[size_t(c)]);
   std::vector<uint8_t> tok(size_t(e.streams()), 0);
   std::vector<int32_t> z;
-  std::vector<int> zv(static_cast<size_t>(V));
+  // -log2 softmax(s z)[x] = -(s (z_x - max) - ln sum_v exp(-s (max - z_v))) / ln 2, with the
+  // exponentials of the integer gaps max - z_v tabulated once.
+  int32_t lo = INT32_MAX, hi = INT32_MIN;
+  for (int sidx : n.logits) {
+    lo = std::min(lo, int32_t(n.range(sidx).first));
+    hi = std::max(hi, int32_t(n.range(sidx).second));
+  }
+  std::vector<double> ex(size_t(std::max(1, hi - lo + 1)));
+  for (size_t d = 0; d < ex.size(); ++d) ex[d] = std::exp(-n.logit_scale * double(d));
+  const double ln2 = std::log(2.0);
   double bits = 0;
   size_t hits = 0;
   for (size_t t = 0; t < longest; ++t) {
@@ -543,9 +553,15 @@ CorpusBpc corpus_bpc(const ir::Netlist& n, const std::vector<int>& tokens, int c
     for (int c = 0; c < chunks; ++c) {
       size_t p = start[size_t(c)] + t;
       if (p >= start[size_t(c) + 1]) continue;
-      for (int v = 0; v < V; ++v) zv[size_t(v)] = z[size_t(c) * size_t(V) + size_t(v)];
-      bits += nll_bits(zv, n.logit_scale, tokens[p]);
-      hits += argmax_lowest(zv) == tokens[p];
+      const int32_t* zc = z.data() + size_t(c) * size_t(V);
+      int best = 0;
+      for (int v = 1; v < V; ++v)
+        if (zc[v] > zc[best]) best = v;
+      const int32_t mx = zc[best];
+      double sum = 0;
+      for (int v = 0; v < V; ++v) sum += ex[size_t(mx - zc[v])];
+      bits -= (n.logit_scale * double(zc[tokens[p]] - mx) - std::log(sum)) / ln2;
+      hits += best == tokens[p];
       tok[size_t(c)] = uint8_t(tokens[p]);
     }
     e.step(tok.data());

@@ -89,4 +89,7 @@ CorpusBpc corpus_bpc(const ir::Netlist& n, const std::vector<int>& tokens, int c
 // of its own argmax. Returns the generated tokens of every prompt.
 std::vector<std::vector<int>> generate(const ir::Netlist& n, const std::vector<std::vector<int>>& prompts, int count);
 
+// `tritgate eval-fast` (gen/bitslice_cmd.cpp).
+int cmd_eval_fast(const std::vector<std::string>& args, const std::string& full);
+
 }  // namespace tg::bitslice

@@ -18,6 +18,11 @@ struct VerilogOptions {
   // Emit the combinational next-state/output function only (h in, h_next out, no register),
   // for equivalence checking.
   bool comb = false;
+  // Pipeline registers in the output head: 1 registers the predicted token, 2 also the
+  // logits before the argmax. out_token then lags the state by this many cycles; the
+  // recurrence stays one token per clock when teacher-forced, and free-running steps once
+  // every 1 + pipeline_head cycles (the core drives in_ready).
+  int pipeline_head = 0;
 };
 
 std::string header_comment(const ir::Netlist& n, const std::string& comment_prefix);
@@ -25,7 +30,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt);
 // Header-only bit-exact C++ reference model in namespace `ns`.
 std::string cpp_reference(const ir::Netlist& n, const std::string& ns);
 // Glue header for the Verilator bench: port widths and bit accessors for module `top`.
-std::string verilator_glue(const ir::Netlist& n, const std::string& top);
+std::string verilator_glue(const ir::Netlist& n, const std::string& top, int pipeline_head = 0);
 
 // Widths shared by the emitters and the benches.
 struct Widths {

@@ -98,7 +98,7 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
   return o.str();
 }
 
-std::string verilator_glue(const ir::Netlist& n, const std::string& top) {
+std::string verilator_glue(const ir::Netlist& n, const std::string& top, int pipeline_head) {
   Widths w = widths(n);
   std::ostringstream o;
   o << header_comment(n, "//");
@@ -108,6 +108,11 @@ std::string verilator_glue(const ir::Netlist& n, const std::string& top) {
   o << fmt::format("using TgCore = V{};\n", top);
   o << fmt::format("inline constexpr int kGlueRegs = {};\ninline constexpr int kGlueLogitBits = {};\n", n.regs.size(),
                    w.logit_bits);
+  o << fmt::format("// out_token lags the state by this many cycles (gen --pipeline-head).\n"
+                   "inline constexpr int kGluePipelineHead = {};\n",
+                   pipeline_head);
+  o << (pipeline_head > 0 ? "inline bool glue_in_ready(const TgCore& m) { return m.in_ready; }\n"
+                          : "inline bool glue_in_ready(const TgCore&) { return true; }\n");
   auto bit_of = [](const std::string& port, int width) {
     if (width <= 64) return fmt::format("(uint64_t(m.{}) >> i) & 1", port);
     return fmt::format("(m.{}[i >> 5] >> (i & 31)) & 1", port);

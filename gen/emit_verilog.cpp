@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -209,6 +210,9 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   if (opt.style != "tree" && opt.style != "naive")
     throw Error("unknown Verilog style '" + opt.style + "'; expected tree or naive");
   const bool naive = opt.style == "naive";
+  const int P = opt.comb ? 0 : opt.pipeline_head;
+  if (P < 0 || P > 2) throw Error(fmt::format("--pipeline-head: expected 0, 1 or 2, got {}", opt.pipeline_head));
+  if (P > 0 && naive) throw Error("--pipeline-head needs the tree style");
   Widths w = widths(n);
   const int R = int(n.regs.size());
   const int TB = n.token_bits;
@@ -233,7 +237,8 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     o << fmt::format("module {} (\n", opt.top);
     o << "  input  wire clk,\n  input  wire rst,\n  input  wire in_valid,\n";
     o << fmt::format("  input  wire [{}:0] in_token,\n", TB - 1);
-    o << "  input  wire gen,\n  output reg  out_valid,\n";
+    o << fmt::format("  input  wire gen,\n  output {} out_valid,\n", P > 0 ? "wire" : "reg ");
+    if (P > 0) o << "  output wire in_ready,\n";
     o << fmt::format("  output wire [{}:0] out_token,\n", TB - 1);
     o << fmt::format("  output wire [{}:0] state,\n", w.regs - 1);
     o << fmt::format("  output wire [{}:0] logits\n);\n", LW * n.vocab - 1);
@@ -408,6 +413,15 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
                      LW > UW ? fmt::format("{{{}'d0, {}}}", LW - UW, uname[size_t(n.logits[size_t(v)])])
                              : uname[size_t(n.logits[size_t(v)])],
                      LW, (int64_t(w.logit_min) % (int64_t(1) << LW) + (int64_t(1) << LW)) % (int64_t(1) << LW));
+  // Pipeline stage after the head's adders: the argmax reads registered logits.
+  if (P >= 2) {
+    o << "\n  // --pipeline-head 2: logits registered before the argmax.\n";
+    for (auto& un : uname) {
+      if (un.empty()) continue;
+      o << fmt::format("  reg  [{}:0] {}_q;\n  always @(posedge clk) {}_q <= {};\n", UW - 1, un, un, un);
+      un += "_q";
+    }
+  }
   // Argmax.
   if (naive) {
     o << fmt::format("  reg [{}:0] best_i;\n  reg [{}:0] best_u;\n  always @(*) begin\n", TB - 1, UW - 1);
@@ -422,26 +436,32 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     // select bits.
     // Each node carries the range of its value; a comparison whose outcome the ranges
     // decide is not built (a logit that can never beat its neighbour costs nothing).
-    struct Node {
-      std::string v, i;  // value and index expressions ("" index for a leaf)
-      int ibits;
-      std::string v_def;  // pending definition of v, printed only when a parent reads it
-      int64_t lo, hi;
+    // Definitions are printed lazily, dependencies first, when something reads them, so a
+    // block whose comparison is decided by ranges leaves no dangling wire.
+    std::map<std::string, std::pair<std::string, std::vector<std::string>>> defs;
+    std::set<std::string> printed;
+    std::function<void(const std::string&)> need = [&](const std::string& name) {
+      auto it = defs.find(name);
+      if (it == defs.end() || printed.count(name)) return;
+      printed.insert(name);
+      for (const auto& d : it->second.second) need(d);
+      o << it->second.first;
     };
-    auto need = [&](Node& x) {
-      if (!x.v_def.empty()) o << x.v_def;
-      x.v_def.clear();
+    struct Node {
+      std::string v, i;  // value and index signal names ("" index for a leaf)
+      int ibits;
+      int64_t lo, hi;
     };
     std::vector<Node> level;
     for (int v = 0; v < n.vocab; ++v) {
       auto [lo, hi] = n.range(n.logits[size_t(v)]);
-      level.push_back({uname[size_t(n.logits[size_t(v)])], "", 0, "", int64_t(lo) - w.logit_min, int64_t(hi) - w.logit_min});
+      level.push_back({uname[size_t(n.logits[size_t(v)])], "", 0, int64_t(lo) - w.logit_min, int64_t(hi) - w.logit_min});
     }
     int depth = 0;
     auto pass = [&](const Node& x, const std::string& nm, const char* bit) {
       std::string idx = x.ibits ? fmt::format("{{{}, {}}}", bit, x.i) : bit;
-      o << fmt::format("  wire [{}:0] {}_i = {};\n", x.ibits, nm, idx);
-      return Node{x.v, nm + "_i", x.ibits + 1, x.v_def, x.lo, x.hi};
+      defs[nm + "_i"] = {fmt::format("  wire [{}:0] {}_i = {};\n", x.ibits, nm, idx), {x.i}};
+      return Node{x.v, nm + "_i", x.ibits + 1, x.lo, x.hi};
     };
     while (level.size() > 1 || depth < TB) {
       std::vector<Node> next;
@@ -461,19 +481,24 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
           next.push_back(pass(b, nm, "1'b1"));
           continue;
         }
-        need(a);
-        need(b);
-        o << fmt::format("  wire {}_r = {} > {};\n", nm, b.v, a.v);
+        defs[nm + "_r"] = {fmt::format("  wire {}_r = {} > {};\n", nm, b.v, a.v), {a.v, b.v}};
         std::string idx = a.ibits ? fmt::format("{{{0}_r, {0}_r ? {1} : {2}}}", nm, b.i, a.i) : nm + "_r";
-        o << fmt::format("  wire [{}:0] {}_i = {};\n", a.ibits, nm, idx);
-        next.push_back({nm + "_v", nm + "_i", a.ibits + 1,
-                        fmt::format("  wire [{}:0] {}_v = {}_r ? {} : {};\n", UW - 1, nm, nm, b.v, a.v),
-                        std::max(a.lo, b.lo), std::max(a.hi, b.hi)});
+        defs[nm + "_i"] = {fmt::format("  wire [{}:0] {}_i = {};\n", a.ibits, nm, idx), {nm + "_r", a.i, b.i}};
+        defs[nm + "_v"] = {fmt::format("  wire [{}:0] {}_v = {}_r ? {} : {};\n", UW - 1, nm, nm, b.v, a.v),
+                           {nm + "_r", a.v, b.v}};
+        next.push_back({nm + "_v", nm + "_i", a.ibits + 1, std::max(a.lo, b.lo), std::max(a.hi, b.hi)});
       }
       level = std::move(next);
       ++depth;
     }
-    o << fmt::format("  assign out_token = {};\n", level[0].i);
+    need(level[0].i);
+    if (P >= 1) {
+      o << fmt::format("\n  // --pipeline-head {}: the predicted token is registered.\n", P);
+      o << fmt::format("  reg  [{}:0] tok_q;\n  always @(posedge clk) tok_q <= {};\n  assign out_token = tok_q;\n", TB - 1,
+                       level[0].i);
+    } else {
+      o << fmt::format("  assign out_token = {};\n", level[0].i);
+    }
   }
 
   auto next_src = [&](int r) {
@@ -486,6 +511,21 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   if (opt.comb) {
     for (int r = 0; r < R; ++r) o << fmt::format("  assign h_next[{}] = {};\n", r, next_src(r));
     if (R == 0) o << "  assign h_next = 1'b0;\n";
+  } else if (P > 0) {
+    // Pipelined head: out_token shows the prediction of the state P cycles ago. In free-running
+    // mode the core waits until the prediction of the current state has arrived (in_ready).
+    std::string rv;
+    for (int r = R - 1; r >= 0; --r) rv += n.regs[size_t(r)].reset ? '1' : '0';
+    o << "\n  reg [1:0] busy;     // cycles until out_token reflects the state\n  reg stepped;\n";
+    o << "  assign in_ready = ~gen | (busy == 2'd0);\n  wire step = in_valid & in_ready;\n";
+    o << "  always @(posedge clk) begin\n    if (rst) begin\n";
+    if (R > 0) o << fmt::format("      h <= {}'b{};\n", R, rv);
+    o << fmt::format("      stepped <= 1'b0;\n      busy <= 2'd{};\n    end else if (step) begin\n", P);
+    for (int r = 0; r < R; ++r) o << fmt::format("      h[{}] <= {};  // {}\n", r, next_src(r), n.regs[size_t(r)].name);
+    o << fmt::format("      stepped <= 1'b1;\n      busy <= 2'd{};\n    end else if (busy != 2'd0) begin\n", P);
+    o << "      busy <= busy - 2'd1;\n    end\n  end\n";
+    o << "  assign out_valid = stepped & (busy == 2'd0);\n";
+    o << (R > 0 ? "  assign state = h;\n" : "  assign state = 1'b0;  // every state bit was optimised away\n");
   } else if (R > 0) {  // the state register
     o << "\n  always @(posedge clk) begin\n    if (rst) begin\n";
     std::string rv;

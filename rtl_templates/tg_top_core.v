@@ -26,6 +26,9 @@ module tg_top_core (
   `TG_CORE core (
     .clk(clk), .rst(rst_q), .in_valid(valid_q), .in_token(token_q), .gen(gen_q),
     .out_valid(out_valid), .out_token(out_token), .state(), .logits()
+`ifdef TG_HAS_READY
+    , .in_ready()
+`endif
   );
   /* verilator lint_on PINCONNECTEMPTY */
 endmodule

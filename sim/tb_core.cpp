@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -126,6 +127,11 @@ int main(int argc, char** argv) {
 
   tg_ref::Model ref;
   uint64_t cycle = 0, tokens = 0;
+  // With a pipelined head (gen --pipeline-head P) out_token shows the prediction of the state
+  // P cycles earlier; `hist` keeps the reference's prediction after each cycle since reset.
+  constexpr int P = kGluePipelineHead;
+  std::deque<unsigned> hist;
+  int since_step = P;  // cycles since the last step (P or more: prediction has arrived)
   // BPC from the logits port, and the optional per-position dump.
   double bits = 0;
   uint64_t scored = 0, oov = 0;
@@ -202,13 +208,24 @@ int main(int argc, char** argv) {
         ok = false;
       }
     }
-    unsigned rt = top->out_token, rf = ref.argmax();
+    unsigned rf = ref.argmax();
     unsigned gd = golden ? unsigned(golden->argmax()) : rf;
-    if (rt != rf || rf != gd) {
-      if (ok) fail_header("next token differs", tok);
-      std::fprintf(stderr, "  out_token: rtl=%u ref=%u model=%u\n", rt, rf, gd);
+    if (rf != gd) {
+      if (ok) fail_header("reference and model file disagree on the next token", tok);
+      std::fprintf(stderr, "  next token: ref=%u model=%u\n", rf, gd);
       ok = false;
     }
+    hist.push_back(rf);
+    if (hist.size() > size_t(P) + 1) hist.pop_front();
+    if (hist.size() == size_t(P) + 1) {  // P cycles since reset: the pipeline is full
+      unsigned rt = top->out_token, want = hist.front();
+      if (rt != want) {
+        if (ok) fail_header("next token differs", tok);
+        std::fprintf(stderr, "  out_token: rtl=%u ref=%u (prediction of the state %d cycle(s) earlier)\n", rt, want, P);
+        ok = false;
+      }
+    }
+    if (P > 0) expect_valid = expect_valid && since_step >= P;
     if (bool(top->out_valid) != expect_valid) {
       if (ok) fail_header("out_valid wrong", tok);
       std::fprintf(stderr, "  out_valid: rtl=%d expected=%d\n", int(top->out_valid), int(expect_valid));
@@ -224,6 +241,7 @@ int main(int argc, char** argv) {
   top->in_token = 0;
   tick();
   top->rst = 0;
+  since_step = 0;
   bool valid_seen = false;
   if (a.check && !compare(-1, false)) return 1;
   read_port();
@@ -240,6 +258,8 @@ int main(int argc, char** argv) {
       ref.reset();
       if (golden) golden->reset();
       valid_seen = false;
+      hist.clear();
+      since_step = 0;
       if (a.check && !compare(-1, false)) return 1;
       read_port();
     }
@@ -248,6 +268,7 @@ int main(int argc, char** argv) {
       top->gen = rng.chance(0.5);
       top->in_token = rng.below(1 << tg_ref::Model::kTokenBits);
       tick();
+      ++since_step;
       if (a.check && !compare(-1, valid_seen)) return 1;
       continue;
     }
@@ -258,17 +279,34 @@ int main(int argc, char** argv) {
       top->in_token = tok;
     } else {
       tok = int(a.check ? ref.argmax() : top->out_token);
-      if (a.check && unsigned(tok) != unsigned(top->out_token)) {
+      top->gen = 1;
+      top->in_token = rng.below(1 << tg_ref::Model::kTokenBits);  // must be ignored
+    }
+    top->in_valid = 1;
+    top->eval();
+    // A pipelined head holds free-running steps back until the prediction has arrived.
+    bool stepping = glue_in_ready(*top);
+    if (top->gen && a.check) {
+      if (stepping != (since_step >= P)) {
+        fail_header("in_ready wrong", tok);
+        std::fprintf(stderr, "  in_ready: rtl=%d expected=%d\n", int(stepping), int(since_step >= P));
+        return 1;
+      }
+      if (stepping && unsigned(tok) != unsigned(top->out_token)) {
         fail_header("next token differs before a free-running edge", tok);
         return 1;
       }
-      top->gen = 1;
-      top->in_token = rng.below(1 << tg_ref::Model::kTokenBits);  // must be ignored
-      --free_left;
     }
-    top->in_valid = 1;
+    if (!stepping) {
+      tick();
+      ++since_step;
+      if (a.check && !compare(-1, valid_seen)) return 1;
+      continue;
+    }
+    if (top->gen) --free_left;
     score(tok);
     tick();
+    since_step = 0;
     ++tokens;
     valid_seen = true;
     if (a.check) {

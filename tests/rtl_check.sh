@@ -2,7 +2,8 @@
 # Integration test: random model -> gen -> lint -> Verilator bench, compared every cycle with
 # the generated reference and the model file's golden interpreter.
 # usage: tests/rtl_check.sh BUILD_DIR NAME [random-model options...]
-# Environment: TG_PASSES (gen --passes), TG_STYLE (gen --style), TG_MUTATE=1 (corrupt the
+# Environment: TG_PASSES (gen --passes), TG_STYLE (gen --style), TG_GEN_FLAGS (more gen
+# options), TG_MUTATE=1 (corrupt the
 # RTL and expect the bench to catch it).
 set -euo pipefail
 build=$(realpath "$1"); name=$2; shift 2
@@ -11,9 +12,9 @@ work=$build/rtl_tests/$name
 rm -rf "$work"; mkdir -p "$work"
 tg=$build/tritgate
 "$tg" random-model "$@" -o "$work/m.json" 2>/dev/null
-"$tg" gen "$work/m.json" -o "$work/gen" --passes "${TG_PASSES:-default}" --style "${TG_STYLE:-tree}" 2>/dev/null
+"$tg" gen "$work/m.json" -o "$work/gen" --passes "${TG_PASSES:-default}" --style "${TG_STYLE:-tree}" ${TG_GEN_FLAGS:-} 2>/dev/null
 # Determinism: a second generation is byte-identical.
-"$tg" gen "$work/m.json" -o "$work/gen2" --passes "${TG_PASSES:-default}" --style "${TG_STYLE:-tree}" 2>/dev/null
+"$tg" gen "$work/m.json" -o "$work/gen2" --passes "${TG_PASSES:-default}" --style "${TG_STYLE:-tree}" ${TG_GEN_FLAGS:-} 2>/dev/null
 for f in tg_core.v tg_ref.hpp tg_glue.hpp; do
   cmp -s "$work/gen/$f" "$work/gen2/$f" || { echo "FAIL: $f differs between two runs of gen"; exit 1; }
 done
