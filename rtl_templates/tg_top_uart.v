@@ -10,9 +10,12 @@
 // mode only on the clock where the transmitter takes the predicted byte; no output is lost
 // and the state always matches the text sent. Prompt bytes take one clock each, far less
 // than a frame, so the receiver needs no buffer beyond its one-byte register.
-// Timing: the core's prediction is registered (pred_q) and fed back through in_token with
-// gen = 0, so the clock period holds state -> argmax or register -> next state, not both;
-// a step waits one clock for pred_q, which the UART's pace hides.
+// Timing: the UART leaves about a thousand clocks per character, so the argmax is done
+// serially here instead of by the core's comparator tree: after each step the core's logits
+// are registered and scanned one per clock (V + 2 clocks, lowest index winning ties, as in
+// the model), and the winner (pred_q) is fed back through in_token with gen = 0. The clock
+// period then holds only state -> logit sums, or token -> next state; the core's own argmax
+// (out_token) is unused and removed by synthesis.
 //
 // CLK_FREQ_HZ / BAUD must give a bit time within 2% of the exact value and at least 4 clocks;
 // otherwise elaboration stops with an error.
@@ -29,6 +32,9 @@ module tg_top_uart #(
   output wire flash_cs_n  // held high: keeps the configuration flash off the shared SPI pins
 );
   localparam integer TB = `TG_TOKEN_BITS;
+  localparam integer V  = `TG_VOCAB;
+  localparam integer LW = `TG_LOGIT_BITS;
+  localparam [TB-1:0] LAST_TOK = V[TB-1:0] - 1'b1;
   localparam integer CLKS_PER_BIT = (CLK_FREQ_HZ + BAUD / 2) / BAUD;
   // |CLK_FREQ_HZ - CLKS_PER_BIT*BAUD| / (CLKS_PER_BIT*BAUD) > 2%, in integers that fit 32 bits.
   localparam integer BAUD_DIFF = CLK_FREQ_HZ > CLKS_PER_BIT * BAUD ? CLK_FREQ_HZ - CLKS_PER_BIT * BAUD
@@ -68,15 +74,42 @@ module tg_top_uart #(
   wire          tx_busy;
   wire          generating = gen_left != 16'd0;
   wire [TB:0]   mapped = tg_vocab_token(rx_data);
-  reg  [TB-1:0] pred_q;        // out_token, one clock later
-  reg           pred_ok;       // pred_q is the prediction of the current state
+  reg  [TB-1:0] pred_q;        // argmax of the current state's logits
+  reg           pred_ok;       // pred_q is valid for the current state
   wire          gen_step = generating && pred_ok && !tx_busy && !prompt_step && !core_rst;
   wire          core_step = prompt_step | gen_step;
-  wire [TB-1:0] out_token;
+
+  // Serial argmax. A step (or reset) at edge E changes the state; logits_q takes the new
+  // logits at E+1 (scan_load); then one logit per clock is compared with the best so far.
+  wire [V*LW-1:0]     logits;
+  reg  [V*LW-1:0]     logits_q;
+  reg                 scan_load, scanning;
+  reg  [TB-1:0]       scan_idx, best_idx;
+  reg  signed [LW-1:0] best_val;
+  wire signed [LW-1:0] cur_val = logits_q[scan_idx * LW +: LW];
+  wire                take = scan_idx == {TB{1'b0}} || cur_val > best_val;
+  wire [TB-1:0]       next_best = take ? scan_idx : best_idx;
 
   always @(posedge clk) begin
-    pred_q  <= out_token;
-    pred_ok <= !(core_step || core_rst || rst);
+    logits_q <= logits;
+    if (rst || core_rst || core_step) begin
+      pred_ok   <= 1'b0;
+      scan_load <= 1'b1;
+      scanning  <= 1'b0;
+    end else if (scan_load) begin
+      scan_load <= 1'b0;
+      scanning  <= 1'b1;
+      scan_idx  <= {TB{1'b0}};
+    end else if (scanning) begin
+      if (take) best_val <= cur_val;
+      best_idx <= next_best;
+      scan_idx <= scan_idx + 1'b1;
+      if (scan_idx == LAST_TOK) begin
+        scanning <= 1'b0;
+        pred_ok  <= 1'b1;
+        pred_q   <= next_best;
+      end
+    end
   end
 
   always @(posedge clk) begin
@@ -121,7 +154,7 @@ module tg_top_uart #(
   /* verilator lint_off PINCONNECTEMPTY */
   `TG_CORE core (
     .clk(clk), .rst(core_rst), .in_valid(core_step), .in_token(prompt_step ? prompt_tok : pred_q), .gen(1'b0),
-    .out_valid(), .out_token(out_token), .state(), .logits()
+    .out_valid(), .out_token(), .state(), .logits(logits)
   );
   /* verilator lint_on PINCONNECTEMPTY */
 endmodule
