@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
 # How large a model fits a board, measured: random models of several hidden sizes (one layer,
 # elman, the given fan-in for the recurrent rows and the head, the given vocabulary) are
-# generated and synthesised with yosys (synth_ice40 of the core-only top tg_top_core); a
-# least-squares line LUTs = a + b * hidden is fitted; the board logic (the board's top with
-# the core as a black box) is measured once; the largest hidden size whose core plus board
-# logic stays within the device's LUT4 count (times UTIL) is reported, then checked by
-# synthesising a model of that size. Writes a JSON summary.
+# generated and synthesised with yosys (synth_ice40 of the board's top, so that what the top
+# leaves out of the core, e.g. the argmax tree of the UART top, is not counted); a
+# least-squares line LUTs = a + b * hidden is fitted; the largest hidden size whose design
+# stays within the device's LUT4 count (times UTIL) is reported, then checked by synthesising
+# a model of that size. The board logic alone (top with the core as a black box) is reported
+# too. Writes a JSON summary.
 # usage: fpga/capacity.sh TG DEVICE "TOP_SRC" TOP "TOP_PARAMS" FANIN VOCAB "HIDDEN_LIST" UTIL OUT_JSON
 set -euo pipefail
 tg=$1; device=$2; top_src=$3; top=$4; top_params=$5; fanin=$6; vocab=$7; hidden_list=$8; util=$9; out=${10}
-# The core-only synthesis does not depend on the iCE40 device: points are shared between
-# boards under build/capacity/ and reused when present.
-work=build/capacity/k$fanin-v$vocab
+# Synthesis (synth_ice40) does not depend on the iCE40 device: points are shared between
+# boards with the same top under build/capacity/ and reused when present.
+work=build/capacity/$top-k$fanin-v$vocab
 mkdir -p "$work"
 
-core_luts() {  # hidden -> LUT4 count of the core-only top
+core_luts() {  # hidden -> LUT4 count of the whole design (core and board top)
   local h=$1 d=$work/h$1
   mkdir -p "$d"
   if [ ! -s "$d/stat.json" ]; then
     "$tg" random-model --hidden "$h" --vocab "$vocab" --fanin "$fanin" --head-fanin "$fanin" --seed 1 -o "$d/m.json" 2>/dev/null
     "$tg" gen "$d/m.json" -o "$d/gen" 2>/dev/null
-    yosys -q -l "$d/yosys.log" -p "read_verilog -I$d/gen $d/gen/tg_core.v rtl_templates/tg_top_core.v; synth_ice40 -top tg_top_core; tee -q -o $d/stat.json.tmp stat -json" >/dev/null
+    yosys -q -l "$d/yosys.log" -p "read_verilog -I$d/gen $d/gen/tg_core.v $top_src; $top_params synth_ice40 -top $top; tee -q -o $d/stat.json.tmp stat -json" >/dev/null
     mv "$d/stat.json.tmp" "$d/stat.json"
   fi
   python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['design']['num_cells_by_type'].get('SB_LUT4', 0))" "$d/stat.json"
@@ -30,7 +31,7 @@ pts=()
 for h in $hidden_list; do
   t0=$(date +%s)
   l=$(core_luts "$h")
-  echo "capacity: hidden $h, fan-in $fanin, vocab $vocab: $l LUT4 (core), $(( $(date +%s) - t0 )) s" >&2
+  echo "capacity: hidden $h, fan-in $fanin, vocab $vocab: $l LUT4 ($top), $(( $(date +%s) - t0 )) s" >&2
   pts+=("$h:$l")
 done
 
@@ -54,11 +55,11 @@ my = sum(l for _, l in pts) / n
 sxx = sum((h - mx) ** 2 for h, _ in pts)
 b = sum((h - mx) * (l - my) for h, l in pts) / sxx if sxx else 0.0
 a = my - b * mx
-budget = cap * util - board
+budget = cap * util
 hmax = int((budget - a) / b) if b > 0 else None
 worst = max(abs(l - (a + b * h)) / l for h, l in pts if l)
 r = {"device": device, "lut_capacity": cap, "utilisation_limit": util, "board_logic_luts": board, "fanin": fanin,
-     "vocab": vocab, "points": [{"hidden": h, "core_luts": l} for h, l in pts],
+     "vocab": vocab, "points": [{"hidden": h, "luts": l} for h, l in pts],
      "fit": {"luts_per_unit": round(b, 3), "intercept": round(a, 1), "worst_relative_error": round(worst, 4)},
      "max_hidden": hmax}
 json.dump(r, open(out, "w"), indent=2)
@@ -66,10 +67,10 @@ if hmax is not None and hmax < 1:
     r["max_hidden"] = hmax = 0
     json.dump(r, open(out, "w"), indent=2)
 verdict = (f"largest hidden about {hmax}" if hmax else
-           f"no model of this vocabulary and fan-in fits: the fixed part ({a:.0f}) plus the board logic ({board}) "
+           f"no model of this vocabulary and fan-in fits: the fixed part ({a:.0f}, board logic {board} included) "
            f"already exceeds {cap * util:.0f}; use a smaller vocabulary or head fan-in")
-print(f"capacity: {device}: core LUT4 ~ {a:.0f} + {b:.2f} x hidden (fan-in {fanin}, vocab {vocab}; worst point off by "
-      f"{100 * worst:.1f}%), board logic {board}, capacity {cap} x {util}: {verdict}")
+print(f"capacity: {device}: LUT4 ~ {a:.0f} + {b:.2f} x hidden (fan-in {fanin}, vocab {vocab}; worst point off by "
+      f"{100 * worst:.1f}%; board logic alone {board}), capacity {cap} x {util}: {verdict}")
 PY
 hmax=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['max_hidden'] or 0)" "$out")
 if [ "${CHECK:-1}" = 1 ] && [ "$hmax" -gt 0 ]; then
@@ -78,11 +79,10 @@ if [ "${CHECK:-1}" = 1 ] && [ "$hmax" -gt 0 ]; then
 import json, sys
 out, h, l = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 r = json.load(open(out))
-total = l + r["board_logic_luts"]
-r["check"] = {"hidden": h, "core_luts": l, "total_luts": total, "fits": total <= r["lut_capacity"]}
+r["check"] = {"hidden": h, "luts": l, "fits": l <= r["lut_capacity"]}
 json.dump(r, open(out, "w"), indent=2)
-print(f"capacity: check: hidden {h} synthesised: core {l} + board {r['board_logic_luts']} = {total} LUT4 of "
-      f"{r['lut_capacity']} ({'fits' if total <= r['lut_capacity'] else 'does NOT fit'})")
+print(f"capacity: check: hidden {h} synthesised: {l} LUT4 of {r['lut_capacity']} "
+      f"({'fits' if l <= r['lut_capacity'] else 'does NOT fit'})")
 PY
 fi
 echo "capacity: -> $out" >&2

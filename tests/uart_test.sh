@@ -2,7 +2,7 @@
 # The UART board top in simulation: a small random model whose free-running text does not
 # settle at once -> tritgate gen -> Verilator bench (sim/tb_uart.cpp) that types prompts and
 # commands over a simulated serial line and compares every received byte with tg_ref::Model;
-# run with the host's bit clock exact, 2.5% fast and 2.5% slow. Then a baud the clock cannot
+# run with the host's bit clock exact, 2.5% fast and 2.5% slow; then a model with tied logits. Then a baud the clock cannot
 # make is refused by the RTL at elaboration (Verilator) and by Makefile.flow before yosys.
 set -euo pipefail
 build=$(realpath "$1")
@@ -14,6 +14,11 @@ sim/build_uart_tb.sh "$work/gen" "$work/tb" > /dev/null
 "$work/tb/tb_uart" --seed 1
 "$work/tb/tb_uart" --seed 2 --skew 1.025
 "$work/tb/tb_uart" --seed 3 --skew 0.975
+# Tied logits (--degenerate): the serial argmax must keep the lowest index like the model.
+"$tg" random-model --hidden 16 --vocab 10 --fanin 4 --seed 22 --degenerate -o "$work/uartdg.json" 2>/dev/null
+"$tg" gen "$work/uartdg.json" -o "$work/gendg" 2>/dev/null
+sim/build_uart_tb.sh "$work/gendg" "$work/tbdg" > /dev/null
+"$work/tbdg/tb_uart" --seed 7
 
 # Wrong baud: 12 MHz / 900000 baud = 13.33 clocks per bit; 13 give 923077 baud, 2.56% off.
 r=rtl_templates
