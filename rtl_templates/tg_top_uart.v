@@ -12,8 +12,9 @@
 // than a frame, so the receiver needs no buffer beyond its one-byte register.
 // Timing: the UART leaves about a thousand clocks per character, so the argmax is done
 // serially here instead of by the core's comparator tree: after each step the core's logits
-// are registered and scanned one per clock (V + 2 clocks, lowest index winning ties, as in
-// the model), and the winner (pred_q) is fed back through in_token with gen = 0. The clock
+// are loaded into a shift register and compared one per clock (V + 2 clocks, lowest index
+// winning ties, as in the model), and the winner (pred_q) is fed back through in_token with
+// gen = 0. The clock
 // period then holds only state -> logit sums, or token -> next state; the core's own argmax
 // (out_token) is unused and removed by synthesis.
 //
@@ -80,18 +81,20 @@ module tg_top_uart #(
   wire          core_step = prompt_step | gen_step;
 
   // Serial argmax. A step (or reset) at edge E changes the state; logits_q takes the new
-  // logits at E+1 (scan_load); then one logit per clock is compared with the best so far.
+  // logits at E+1 (scan_load) and then shifts down one logit per clock, so that logit
+  // scan_idx is always in its low bits and is compared with the best so far.
   wire [V*LW-1:0]     logits;
   reg  [V*LW-1:0]     logits_q;
   reg                 scan_load, scanning;
   reg  [TB-1:0]       scan_idx, best_idx;
   reg  signed [LW-1:0] best_val;
-  wire signed [LW-1:0] cur_val = logits_q[scan_idx * LW +: LW];
+  wire signed [LW-1:0] cur_val = logits_q[LW-1:0];
   wire                take = scan_idx == {TB{1'b0}} || cur_val > best_val;
   wire [TB-1:0]       next_best = take ? scan_idx : best_idx;
 
   always @(posedge clk) begin
-    logits_q <= logits;
+    if (scan_load) logits_q <= logits;
+    else logits_q <= logits_q >> LW;
     if (rst || core_rst || core_step) begin
       pred_ok   <= 1'b0;
       scan_load <= 1'b1;
