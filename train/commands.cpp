@@ -38,6 +38,7 @@ int cmd_train(const std::vector<std::string>& args, const std::string& full) {
       "delta", po::value(&o.delta)->default_value(o.delta), "ternary threshold ratio")(
       "tau-end", po::value(&o.tau_end)->default_value(o.tau_end), "soft-state temperature at the end of the ternary stage")(
       "surrogate-tau", po::value(&o.surrogate_tau)->default_value(o.surrogate_tau), "temperature of the binary surrogate gradient")(
+      "surrogate", po::value(&o.surrogate)->default_value(o.surrogate), "binary surrogate units: alpha or int")(
       "threads", po::value(&o.threads)->default_value(o.threads), "torch threads")(
       "no-prune", po::bool_switch(), "keep units nothing reads")(
       "quiet,q", po::bool_switch(&o.quiet), "no progress lines");

@@ -48,6 +48,7 @@ class LMImpl : public torch::nn::Module {
   int stage = kFloat;
   double delta_now = 0.4;  // ternary threshold ratio in use (ramped in kTernary)
   double tau_now = 1.0;    // temperature of the soft state in kTernary (annealed 1 -> tau_end)
+  bool surrogate_int = false;  // kBinary backward in integer units: d/ds sigmoid((s + 1/2) / surrogate_tau)
   double surrogate_tau = 1.0;  // kBinary backward: d/ds sigmoid(alpha (s + 1/2) / surrogate_tau)
 
   struct Out {

@@ -137,7 +137,9 @@ LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record)
         } else {
           Tensor pre = q.alpha * (s + 0.5);
           if (stage == kBinary) {
-            Tensor soft = torch::sigmoid(pre / surrogate_tau);
+            // Surrogate: in integer units of the sum (sigmoid((s + 1/2) / tau)) or in the float
+            // units of the unit's scale (sigmoid(alpha (s + 1/2) / tau)).
+            Tensor soft = surrogate_int ? torch::sigmoid((s + 0.5) / surrogate_tau) : torch::sigmoid(pre / surrogate_tau);
             y[b] = ste((s.detach() >= 0).to(torch::kFloat), soft);
           } else {
             y[b] = torch::sigmoid(pre / tau_now);
@@ -387,6 +389,7 @@ void check_options(const Options& o) {
   if (o.threads < 1) throw Error("--threads: expected at least 1");
   if (!(o.tau_end > 0 && o.tau_end <= 1)) throw Error("--tau-end: expected a temperature in (0, 1]");
   if (!(o.surrogate_tau > 0)) throw Error("--surrogate-tau: expected a positive temperature");
+  if (o.surrogate != "int" && o.surrogate != "alpha") throw Error("--surrogate: expected int or alpha, got '" + o.surrogate + "'");
 }
 
 double quant_bpc(const Model& m, const std::vector<int>& tokens) {
@@ -651,6 +654,7 @@ Result train(const Options& o) {
     if (s == kBinary) {
       lm->delta_now = o.delta;
       lm->surrogate_tau = o.surrogate_tau;
+    lm->surrogate_int = o.surrogate == "int";
       h = lm->zero_state(B);
     }
     lm->stage = s;
@@ -679,6 +683,7 @@ Result train(const Options& o) {
     lm->delta_now = st[4].item<double>();
     lm->tau_now = st[5].item<double>();
     lm->surrogate_tau = o.surrogate_tau;
+    lm->surrogate_int = o.surrogate == "int";
     for (int l = 0; l < o.layers; ++l) ar.read(fmt::format("tg_h{}", l), h[size_t(l)]);
     new_opt(lm->stage <= kSparse ? o.lr : o.lr / 3);
     if (fs::exists(ckpt_opt)) torch::load(*opt, ckpt_opt);

@@ -30,6 +30,7 @@ struct Options {
   double delta = 0.4;       // ternary threshold ratio (of the mean |w| of a row's kept weights)
   double tau_end = 0.3;     // soft-state temperature reached at the end of the ternary stage
   double surrogate_tau = 1.0;  // temperature of the binary stage's surrogate gradient
+  std::string surrogate = "alpha";  // "alpha": sigmoid'(alpha (s+1/2) / tau); "int": sigmoid'((s+1/2) / tau)
   int threads = 2;
   bool prune = true;        // drop units whose output nothing reads
   bool quiet = false;       // no progress line

@@ -14,14 +14,17 @@ TG=${TG:-build-train/tritgate}
 CORPUS=${CORPUS:-../shared/data/tinyshakespeare.txt}
 ROWS=${ROWS:-"64:5:8:gated 64:5:8:gated:0.5 128:8:12:gated 256:8:16:gated"}
 OUT=${OUT:-/tmp/tg_bench_quality}
+EXTRA=${EXTRA:-}                 # extra train options for every row, e.g. "--surrogate int"
+SYNTH_TIMEOUT=${SYNTH_TIMEOUT:-300}
 mkdir -p "$OUT"
 [ -x "$TG" ] || { echo "run.sh: $TG not found (build it: make -C build-train tritgate)" >&2; exit 1; }
 [ -f "$CORPUS" ] || { echo "run.sh: corpus $CORPUS not found" >&2; exit 1; }
 
 echo "# Validation BPC on tinyshakespeare: float vs ternary-weight/binary-state models"
 echo
-echo "Command: \`bench/quality/run.sh $MIN\` (ROWS=\"$ROWS\"), $(date -u +%Y-%m-%d), $(nproc) CPU cores shared with other jobs."
-echo "Each row: \`tritgate train --minutes $MIN\` (default recipe, seed 1); minutes are the training loop's wall clock."
+echo "Command: \`ROWS=\"$ROWS\" EXTRA=\"$EXTRA\" bench/quality/run.sh $MIN\`, $(date -u +%Y-%m-%d), $(nproc) CPU cores shared with other jobs."
+echo "Each row: \`tritgate train --minutes $MIN $EXTRA\` (seed 1); minutes are the training loop's wall clock."
+echo "LUT4: \`tritgate gen\` + \`yosys synth_ice40 -top tg_core\` (no place and route), ${SYNTH_TIMEOUT} s limit."
 echo "Float = the float model of the same topology (fan-in masks, sigmoid state) at the end of the float stages;"
 echo "int = the exported integer model, scored by the same rule as \`tritgate eval\`."
 echo
@@ -33,13 +36,15 @@ for row in $ROWS; do
   TAG="h${H}_k${K}_k${K2}_${CELL}_d${D}"
   M="$OUT/$TAG.json"
   "$TG" train --corpus "$CORPUS" -o "$M" --hidden "$H" --fanin "$K" --head-fanin "$K2" --cell "$CELL" \
-    --distill "$D" --minutes "$MIN" -q > "$OUT/train_$TAG.log" 2>&1 || { echo "| $H | $K | $K2 | $CELL | $D | training failed, see $OUT/train_$TAG.log |"; continue; }
+    --distill "$D" --minutes "$MIN" $EXTRA -q > "$OUT/train_$TAG.log" 2>&1 || { echo "| $H | $K | $K2 | $CELL | $D | training failed, see $OUT/train_$TAG.log |"; continue; }
   LUT="n/a"
   if command -v yosys > /dev/null 2>&1; then
     G="$OUT/gen_$TAG"
     if "$TG" gen "$M" -o "$G" > /dev/null 2>&1 &&
-       timeout 900 yosys -q -p "read_verilog $G/tg_core.v; synth_ice40 -top tg_core; tee -o $G/stat.txt stat" > /dev/null 2>&1; then
+       timeout "$SYNTH_TIMEOUT" yosys -q -p "read_verilog $G/tg_core.v; synth_ice40 -top tg_core; tee -o $G/stat.txt stat" > /dev/null 2>&1; then
       LUT=$(awk '/SB_LUT4/ {print $2; exit}' "$G/stat.txt")
+    else
+      LUT="timeout"
     fi
   fi
   python3 - "$M" "$LUT" <<'PY'
