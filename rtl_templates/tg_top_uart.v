@@ -6,17 +6,16 @@
 //   0x12            reset the model state (Ctrl-R); also stops generating
 //   other bytes     in the vocabulary: one teacher-forced step each; outside it: ignored
 // While generating, only 0x03 and 0x12 are acted on; other received bytes are dropped.
-// Flow control: a generated character costs one UART frame, so the core steps in free-running
-// mode only on the clock where the transmitter takes the predicted byte; no output is lost
-// and the state always matches the text sent. Prompt bytes take one clock each, far less
-// than a frame, so the receiver needs no buffer beyond its one-byte register.
+// Flow control: a generated character costs one UART frame, so the core steps with its own
+// prediction only on the clock where the transmitter takes the predicted byte; no output is
+// lost and the state always matches the text sent. Prompt bytes take one clock each, far
+// less than a frame, so the receiver needs no buffer beyond its one-byte register.
 // Timing: the UART leaves about a thousand clocks per character, so the argmax is done
 // serially here instead of by the core's comparator tree: after each step the core's logits
 // are loaded into a shift register and compared one per clock (V + 2 clocks, lowest index
 // winning ties, as in the model), and the winner (pred_q) is fed back through in_token with
-// gen = 0. The clock
-// period then holds only state -> logit sums, or token -> next state; the core's own argmax
-// (out_token) is unused and removed by synthesis.
+// gen = 0. The clock period then holds only state -> logit sums, or token -> next state;
+// the core's own argmax (out_token) is unused and removed by synthesis.
 //
 // CLK_FREQ_HZ / BAUD must give a bit time within 2% of the exact value and at least 4 clocks;
 // otherwise elaboration stops with an error.
