@@ -358,18 +358,26 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
       if (sm.table < 0) {
         stmts << fmt::format("  wire {} = {};\n", b.name, g.ge_const(pc, c));
       } else {
-        // Tokens grouped by their table entry; each group compares against its own constant.
+        // Tokens grouped by their effective threshold on the popcount, clamped to
+        // [0, max + 1]: tokens whose entries all leave the unit on (or off) share one group.
         const auto& tab = n.tables[size_t(sm.table)];
-        std::map<int, std::vector<int>> groups;
+        int64_t maxv = 0;
+        for (size_t k = 0; k < pc.size(); ++k)
+          if (pc[k].node >= 0 || pc[k].value) maxv |= int64_t(1) << k;
+        auto eff = [&](int d) { return std::clamp<int64_t>(c - d, 0, maxv + 1); };
+        int64_t dflt = eff(0);  // out-of-vocabulary codes, and tokens whose entry is 0
+        std::map<int64_t, std::vector<int>> groups;
         for (int v = 0; v < n.vocab; ++v)
-          if (tab[size_t(v)] != 0) groups[tab[size_t(v)]].push_back(v);
+          if (eff(tab[size_t(v)]) != dflt) groups[eff(tab[size_t(v)])].push_back(v);
+        // A case over the token selects among constant comparisons. (Measured: cheaper than a
+        // threshold table plus one comparator, even with many groups.)
         stmts << fmt::format("  reg {};\n  always @(*) begin\n    case (tok)\n", b.name);
-        for (const auto& [d, toks] : groups) {
+        for (const auto& [ce, toks] : groups) {
           std::string items;
           for (int v : toks) items += (items.empty() ? "" : ", ") + tok_literal(TB, v);
-          stmts << fmt::format("      {}: {} = {};\n", items, b.name, g.ge_const(pc, c - d));
+          stmts << fmt::format("      {}: {} = {};\n", items, b.name, g.ge_const(pc, ce));
         }
-        stmts << fmt::format("      default: {} = {};\n    endcase\n  end\n", b.name, g.ge_const(pc, c));
+        stmts << fmt::format("      default: {} = {};\n    endcase\n  end\n", b.name, g.ge_const(pc, dflt));
         lvl += 2;
       }
       bit_lit[i] = g.ext(b.name, lvl + 2);
