@@ -77,7 +77,6 @@ class Gates {
         nd.printed = true;
       }
   }
-  size_t size() const { return nodes_.size(); }
 
   // Full and half adders, folding constant inputs.
   std::pair<Lit, Lit> full_add(const std::string& pfx, Lit a, Lit b, Lit c) {
@@ -252,7 +251,6 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   std::vector<char> sum_done(n.sums.size(), 0);
   std::vector<std::vector<Gates::Lit>> sum_bits(n.sums.size());
   std::vector<int64_t> sum_base(n.sums.size(), 0);  // value = popcount + base
-  std::vector<std::string> body;                    // non-gate statements, in order
   std::ostringstream stmts;
 
   auto literal_list = [&](int s, int64_t& base) {
@@ -312,17 +310,12 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
       std::string line;
       if (naive) {
         // Behavioural: signed sum of weighted bits (+ table) compared with the threshold.
-        std::string e = fmt::format("{}", base);
         int width = unsigned_bits(std::abs(base) + int64_t(lits.size()) + 256) + 2;
-        for (const auto& t : sm.terms)
-          if (t.weight != 0 && n.bits[size_t(t.bit)].kind != Bit::Kind::Const) {
-            auto l = bit_lit[size_t(t.bit)];
-            g.use(l);
-          }
-        e = fmt::format("{}'sd{}", width, 0);
+        std::string e = fmt::format("{}'sd{}", width, 0);
         for (const auto& t : sm.terms) {
           if (t.weight == 0) continue;
           const Bit& tb = n.bits[size_t(t.bit)];
+          if (tb.kind != Bit::Kind::Const) g.use(bit_lit[size_t(t.bit)]);
           std::string r = tb.kind == Bit::Kind::Const ? (tb.a ? "1'b1" : "1'b0") : g.ref(bit_lit[size_t(t.bit)]);
           e += fmt::format(" {} $signed({{{}'d0, {}}})", t.weight > 0 ? "+" : "-", width - 1, r);
         }
