@@ -4,6 +4,11 @@
 // edge, and after the edge writes the observable outputs (hex: state, logits, out_token,
 // out_valid) to +trace=FILE. sim/ref_trace.cpp writes the stimulus and the reference's
 // expected trace in the same format; the two traces must be identical line by line.
+//
+// A core generated with --pipeline-head P (tg_config.vh: TG_HAS_READY) also has in_ready: it
+// is sampled once the stimulus has settled, before the edge, and written as a fifth field.
+// out_token is the prediction of the state P edges earlier, so it is undefined for the first P
+// cycles after power-up: those lines write "-" for it (the reference writes the same).
 `include "tg_config.vh"
 
 module tb_iverilog;
@@ -13,13 +18,20 @@ module tb_iverilog;
   wire [`TG_TOKEN_BITS-1:0] out_token;
   wire [`TG_REGS-1:0] state;
   wire [`TG_VOCAB*`TG_LOGIT_BITS-1:0] logits;
+`ifdef TG_HAS_READY
+  wire in_ready;
+  reg ready_seen;
+`endif
 
   `TG_CORE dut (
     .clk(clk), .rst(rst), .in_valid(in_valid), .in_token(in_token), .gen(gen),
+`ifdef TG_HAS_READY
+    .in_ready(in_ready),
+`endif
     .out_valid(out_valid), .out_token(out_token), .state(state), .logits(logits)
   );
 
-  integer fin, fout, n;
+  integer fin, fout, n, cycle;
   reg [31:0] r, v, g, t;
   reg [1023:0] stim, trace;
   initial begin
@@ -28,12 +40,23 @@ module tb_iverilog;
     fin = $fopen(stim, "r");
     fout = $fopen(trace, "w");
     if (fin == 0) begin $display("tb_iverilog: cannot open the stimulus"); $finish; end
+    cycle = 0;
     n = $fscanf(fin, "%h %h %h %h\n", r, v, g, t);
     while (n == 4) begin
       rst = r[0]; in_valid = v[0]; gen = g[0]; in_token = t[`TG_TOKEN_BITS-1:0];
+`ifdef TG_HAS_READY
+      #1 ready_seen = in_ready;
+`endif
       #1 clk = 1'b1;
-      #1 $fwrite(fout, "%h %h %h %h\n", state, logits, out_token, out_valid);
+      #1;
+      if (cycle < `TG_PIPELINE_HEAD) $fwrite(fout, "%h %h - %h", state, logits, out_valid);
+      else $fwrite(fout, "%h %h %h %h", state, logits, out_token, out_valid);
+`ifdef TG_HAS_READY
+      $fwrite(fout, " %b", ready_seen);
+`endif
+      $fwrite(fout, "\n");
       clk = 1'b0;
+      cycle = cycle + 1;
       n = $fscanf(fin, "%h %h %h %h\n", r, v, g, t);
     end
     $fclose(fout);
