@@ -36,7 +36,10 @@ int cmd_train(const std::vector<std::string>& args, const std::string& full) {
       "distill", po::value(&o.distill)->default_value(o.distill), "weight of the float teacher's soft targets in QAT")(
       "float-frac", po::value(&o.float_frac)->default_value(o.float_frac), "share of the budget for the float stage")(
       "delta", po::value(&o.delta)->default_value(o.delta), "ternary threshold ratio")(
+      "soft-frac", po::value(&o.soft_frac)->default_value(o.soft_frac), "share of the budget for the ternary-weight soft-state stage")(
       "tau-end", po::value(&o.tau_end)->default_value(o.tau_end), "soft-state temperature at the end of the ternary stage")(
+      "stochastic", po::bool_switch(&o.stochastic), "soft-state stage: sample the state bits (straight-through)")(
+      "levels", po::value(&o.levels)->default_value(o.levels), "thresholds per unit (1: binary state; 2, 3: thermometer)")(
       "surrogate-tau", po::value(&o.surrogate_tau)->default_value(o.surrogate_tau), "temperature of the binary surrogate gradient")(
       "surrogate", po::value(&o.surrogate)->default_value(o.surrogate), "binary surrogate units: alpha or int")(
       "threads", po::value(&o.threads)->default_value(o.threads), "torch threads")(

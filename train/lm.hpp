@@ -20,6 +20,7 @@ enum Stage : int { kFloat = 0, kSparse = 1, kTernary = 2, kBinary = 3 };
 
 struct LMConfig {
   int vocab = 2, hidden = 16, layers = 1, fanin = 4, head_fanin = 4;
+  int levels = 1;  // thresholds (state bits) per candidate unit: thermometer code, bit u*levels + k
   bool gated = false;
   double delta = 0.4;  // ternary threshold ratio
 };
@@ -28,7 +29,9 @@ struct LMConfig {
 struct Bank {
   torch::Tensor win;        // layer 0: token table [V, H]; layer l > 0: [H, H_below]
   torch::Tensor wrec;       // [H, H]
-  torch::Tensor bias;       // [H]   (minus the threshold, in float units)
+  torch::Tensor bias;       // [H]   (minus the threshold, in float units; level 0)
+  torch::Tensor gap;        // [H, levels-1] (candidate bank, levels > 1): level k's bias is
+                            // bias - sum_{j<k} softplus(gap_j), so the thresholds never decrease
   torch::Tensor log_alpha;  // [H]   per-unit scale of the ternary weights
   torch::Tensor min, mrec;  // fan-in masks (buffers, 0/1)
 };
@@ -36,7 +39,7 @@ struct Bank {
 // The quantised view of a bank for one forward pass: integer-valued tensors (exact in float32)
 // carrying straight-through gradients to the latent parameters.
 struct QBank {
-  torch::Tensor tin, trec, tb, alpha;  // tb = -threshold
+  torch::Tensor tin, trec, tb, alpha;  // tb = -threshold, [H, levels] (the gate: [H, 1])
 };
 
 class LMImpl : public torch::nn::Module {
@@ -50,14 +53,15 @@ class LMImpl : public torch::nn::Module {
   double tau_now = 1.0;    // temperature of the soft state in kTernary (annealed 1 -> tau_end)
   bool surrogate_int = false;  // kBinary backward in integer units: d/ds sigmoid((s + 1/2) / surrogate_tau)
   double surrogate_tau = 1.0;  // kBinary backward: d/ds sigmoid(alpha (s + 1/2) / surrogate_tau)
+  bool stochastic = false;     // kTernary: sample the state bits (Bernoulli of the soft state, straight-through)
 
   struct Out {
     torch::Tensor logits;             // [B, T, V] (float; logit_scale * z when quantised)
-    std::vector<torch::Tensor> h;     // final state per layer [B, H]
-    std::vector<torch::Tensor> states;  // record: per layer [B, T, H], state after each token
+    std::vector<torch::Tensor> h;     // final state per layer [B, H*levels]
+    std::vector<torch::Tensor> states;  // record: per layer [B, T, H*levels], state after each token
     torch::Tensor z;                  // record (quantised stages): integer logits [B, T, V]
   };
-  // x: [B, T] token ids; h: state per layer [B, H]. Logits at t read the state after token t.
+  // x: [B, T] token ids; h: state per layer [B, H*levels]. Logits at t read the state after token t.
   Out forward(const torch::Tensor& x, std::vector<torch::Tensor> h, bool record = false);
   std::vector<torch::Tensor> zero_state(int64_t batch) const;
 
@@ -66,11 +70,13 @@ class LMImpl : public torch::nn::Module {
   // Initialise the scales (alpha per unit, the head's logit scale) from the current weights.
   void init_quant();
   QBank quant_bank(int layer, int b) const;
+  // Float biases of a bank per level, [H, levels] (the gate: [H, 1]).
+  torch::Tensor level_bias(int layer, int b) const;
   struct QHead {
     torch::Tensor w, b, scale;  // ternary weights [V, H], integer bias [V], logit scale [1]
   };
   QHead quant_head() const;
-  // Logits of states hs [B, T, H] in the current stage.
+  // Logits of states hs [B, T, H*levels] in the current stage.
   torch::Tensor head_logits(const torch::Tensor& hs);
   // The integer model of the kBinary forward pass (units not pruned).
   Model export_model(const std::vector<uint8_t>& vocab) const;

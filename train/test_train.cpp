@@ -88,8 +88,9 @@ const Trained& trained() {
   return t;
 }
 
-LMConfig small_cfg(bool gated, int layers) {
+LMConfig small_cfg(bool gated, int layers, int levels = 1) {
   LMConfig c;
+  c.levels = levels;
   c.vocab = 11;
   c.hidden = 20;
   c.layers = layers;
@@ -107,7 +108,10 @@ LM binary_lm(const LMConfig& c, uint64_t seed) {
   {
     torch::NoGradGuard ng;
     for (auto& l : lm->banks)
-      for (auto& b : l) b.bias.copy_(torch::randn_like(b.bias) * 0.5);
+      for (auto& b : l) {
+        b.bias.copy_(torch::randn_like(b.bias) * 0.5);
+        if (b.gap.defined()) b.gap.copy_(torch::randn_like(b.gap));  // thresholds 0.3..3 apart
+      }
     lm->head_b.copy_(torch::randn_like(lm->head_b) * 2);
   }
   lm->update_masks(c.fanin, c.head_fanin);
@@ -145,6 +149,35 @@ TEST(Train, TrainingEvalEqualsToolEval) {
   EXPECT_NEAR(r.bpc, t.r.val_bpc, 1e-6);
   EXPECT_NEAR(quant_bpc(m, toks), r.bpc, 1e-6);
   EXPECT_NEAR(m.provenance["val_bpc"].get<double>(), r.bpc, 1e-6);
+}
+
+// A seconds-long levels-2 run (thermometer units, exported as the format's levels = 2): training's
+// quantised evaluation equals `tritgate eval`'s, and the float checkpoint reloads (or is refused
+// for a model file with other levels).
+TEST(Train, Levels2TrainingEvalEqualsToolEval) {
+  const auto& t = trained();  // its corpus
+  Options o = tiny_options(t.corpus, tmpdir() + "/lv2.json");
+  o.levels = 2;
+  o.steps = 150;
+  o.hidden = 16;
+  Result r = train::train(o);
+  Model m = load_model(o.output);
+  ASSERT_EQ(m.layers[0].levels, 2);
+  for (const auto& th : m.layers[0].cand.thresholds) EXPECT_LE(th[0], th[1]);
+  std::string val = split_text(read_file(t.corpus), "val");
+  auto toks = tokenize(m, val, "val");
+  ir::Netlist n = ir::from_model(m);
+  nlohmann::json rep;
+  passes::run(n, passes::default_pipeline(), rep);
+  BpcResult e = evaluate_bpc(n, toks);
+  EXPECT_NEAR(e.bpc, r.val_bpc, 1e-6);
+  EXPECT_NEAR(m.provenance["val_bpc"].get<double>(), e.bpc, 1e-6);
+  EXPECT_LT(r.val_bpc, 0.9 * unigram_bits(val));
+  LM f = load_float_model(float_checkpoint_path(o.output), m);
+  EXPECT_EQ(f->cfg.levels, 2);
+  Model one = m;
+  one.layers[0].levels = 1;
+  EXPECT_THROW(load_float_model(float_checkpoint_path(o.output), one), Error);
 }
 
 TEST(Train, ProvenanceAndFloatCheckpoint) {
@@ -204,14 +237,16 @@ TEST(Train, ExportRoundTrip) {
 }
 
 TEST(Train, ExportIsBitExactWithQuantisedForward) {
+  for (int levels : {1, 2, 3})
   for (int layers : {1, 2})
     for (bool gated : {false, true}) {
-      LMConfig c = small_cfg(gated, layers);
-      LM lm = binary_lm(c, 11 + layers + 2 * gated);
+      LMConfig c = small_cfg(gated, layers, levels);
+      LM lm = binary_lm(c, 11 + layers + 2 * gated + 4 * levels);
       std::vector<uint8_t> vocab;
       for (int i = 0; i < c.vocab; ++i) vocab.push_back(uint8_t('a' + i));
       Model m = lm->export_model(vocab);
       validate_model(m, "export");
+      ASSERT_EQ(m.layers[0].levels, levels);
       const int B = 4, T = 60;
       torch::manual_seed(5);
       torch::Tensor x = torch::randint(0, c.vocab, {B, T}, torch::kLong);
@@ -225,8 +260,10 @@ TEST(Train, ExportIsBitExactWithQuantisedForward) {
           sim.step(int(x[b][t].item<int64_t>()));
           std::vector<uint8_t> want;
           for (int l = 0; l < layers; ++l)
-            for (int u = 0; u < c.hidden; ++u) want.push_back(uint8_t(out.states[size_t(l)][b][t][u].item<float>()));
-          ASSERT_EQ(sim.flat_state(), want) << "layers " << layers << " gated " << gated << " b " << b << " t " << t;
+            for (int u = 0; u < c.hidden * levels; ++u)
+              want.push_back(uint8_t(out.states[size_t(l)][b][t][u].item<float>()));
+          ASSERT_EQ(sim.flat_state(), want) << "levels " << levels << " layers " << layers << " gated " << gated << " b "
+                                            << b << " t " << t;
           std::vector<int> z;
           for (int v = 0; v < c.vocab; ++v) z.push_back(int(out.z[b][t][v].item<float>()));
           ASSERT_EQ(sim.logits(), z) << "b " << b << " t " << t;
@@ -235,7 +272,13 @@ TEST(Train, ExportIsBitExactWithQuantisedForward) {
         }
       }
       EXPECT_GT(flips, 10) << "the state should change over the sequence";
-      // Pruning unread units keeps the logits.
+      if (levels > 1) {  // the levels of a unit differ somewhere (not just copies of one bit)
+        int differ = 0;
+        torch::Tensor st = out.states[0].view({B, T, c.hidden, levels});
+        differ = (st.select(3, 0) != st.select(3, levels - 1)).sum().item<int>();
+        EXPECT_GT(differ, 10);
+      }
+      // Pruning unread units keeps the logits (and the integer interpreter agrees with ModelSim).
       Model pr = m;
       prune_unread(pr);
       validate_model(pr, "pruned");
@@ -245,12 +288,18 @@ TEST(Train, ExportIsBitExactWithQuantisedForward) {
         s2.step(int(x[0][t].item<int64_t>()));
         ASSERT_EQ(s1.logits(), s2.logits());
       }
+      std::vector<int> toks;
+      for (int t = 0; t < T; ++t) toks.push_back(int(x[0][t].item<int64_t>()));
+      ir::Netlist n = ir::from_model(pr);
+      EXPECT_NEAR(quant_bpc(pr, toks), evaluate_bpc(n, toks).bpc, 1e-9);
+      EXPECT_NEAR(quant_bpc(m, toks), quant_bpc(pr, toks), 1e-9);
     }
 }
 
 TEST(Train, GradientsReachEveryLatentWeight) {
+  for (int levels : {1, 2})
   for (int stage : {kSparse, kTernary, kBinary}) {
-    LMConfig c = small_cfg(true, 2);
+    LMConfig c = small_cfg(true, 2, levels);
     LM lm = binary_lm(c, 21);
     lm->stage = stage;
     lm->tau_now = 0.5;
@@ -264,7 +313,7 @@ TEST(Train, GradientsReachEveryLatentWeight) {
       bool quant_only = p.key().find("log_alpha") != std::string::npos || p.key() == "log_scale";
       if (stage == kSparse && quant_only) continue;  // scales exist only in the quantised stages
       ASSERT_TRUE(p.value().grad().defined()) << p.key() << " stage " << stage;
-      EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0) << p.key() << " stage " << stage;
+      EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0) << p.key() << " stage " << stage << " levels " << levels;
     }
   }
 }

@@ -58,32 +58,43 @@ std::string pname(int l, int b, const char* what) { return fmt::format("l{}_{}_{
 // The model.
 
 LMImpl::LMImpl(const LMConfig& c) : cfg(c), delta_now(c.delta) {
-  const int H = c.hidden, V = c.vocab;
-  const double rs = 1.5 / std::sqrt(double(H));
+  const int H = c.hidden, V = c.vocab, HL = c.hidden * c.levels;
+  const double rs = 1.5 / std::sqrt(double(HL));
   banks.resize(size_t(c.layers));
   for (int l = 0; l < c.layers; ++l) {
     for (int b = 0; b < (c.gated ? 2 : 1); ++b) {
       Bank k;
       k.win = l == 0 ? register_parameter(pname(l, b, "win"), torch::randn({V, H}))
-                     : register_parameter(pname(l, b, "win"), torch::randn({H, H}) * rs);
-      k.wrec = register_parameter(pname(l, b, "wrec"), torch::randn({H, H}) * rs);
+                     : register_parameter(pname(l, b, "win"), torch::randn({H, HL}) * rs);
+      k.wrec = register_parameter(pname(l, b, "wrec"), torch::randn({H, HL}) * rs);
       k.bias = register_parameter(pname(l, b, "bias"), torch::zeros({H}));
       k.log_alpha = register_parameter(pname(l, b, "log_alpha"), torch::zeros({H}));
       k.min = register_buffer(pname(l, b, "min"), torch::ones_like(k.win));
       k.mrec = register_buffer(pname(l, b, "mrec"), torch::ones_like(k.wrec));
+      // levels > 1: thresholds 1 apart in the sum's units at the start (softplus(0.5413) = 1)
+      if (b == 0 && c.levels > 1)
+        k.gap = register_parameter(pname(l, b, "gap"), torch::full({H, c.levels - 1}, 0.5413));
       banks[size_t(l)].push_back(k);
     }
   }
-  head_w = register_parameter("head_w", torch::randn({V, H}) / std::sqrt(double(H)));
+  head_w = register_parameter("head_w", torch::randn({V, HL}) / std::sqrt(double(HL)));
   head_b = register_parameter("head_b", torch::zeros({V}));
   log_scale = register_parameter("log_scale", torch::zeros({1}));
-  head_mask = register_buffer("head_mask", torch::ones({V, H}));
+  head_mask = register_buffer("head_mask", torch::ones({V, HL}));
 }
 
 std::vector<Tensor> LMImpl::zero_state(int64_t batch) const {
   std::vector<Tensor> h;
-  for (int l = 0; l < cfg.layers; ++l) h.push_back(torch::zeros({batch, cfg.hidden}));
+  for (int l = 0; l < cfg.layers; ++l) h.push_back(torch::zeros({batch, cfg.hidden * cfg.levels}));
   return h;
+}
+
+Tensor LMImpl::level_bias(int l, int b) const {
+  const Bank& k = banks[size_t(l)][size_t(b)];
+  Tensor bl = k.bias.unsqueeze(1);  // [H, 1]
+  if (b != 0 || cfg.levels == 1) return bl;
+  Tensor steps = torch::nn::functional::softplus(k.gap).cumsum(1);  // [H, levels-1], increasing
+  return torch::cat({bl, bl - steps}, 1);
 }
 
 QBank LMImpl::quant_bank(int l, int b) const {
@@ -95,13 +106,13 @@ QBank LMImpl::quant_bank(int l, int b) const {
     q.tin = torch::clamp(round_ste(k.win / q.alpha.unsqueeze(0)), -kMaxInputWeight, kMaxInputWeight);
   else
     q.tin = ternary_ste(k.win, k.min, delta_now);
-  q.tb = round_ste(k.bias / q.alpha);
+  q.tb = round_ste(level_bias(l, b) / q.alpha.unsqueeze(1));
   return q;
 }
 
 LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record) {
   const int64_t B = x.size(0), T = x.size(1);
-  const int H = cfg.hidden, L = cfg.layers, nb = cfg.gated ? 2 : 1;
+  const int H = cfg.hidden, L = cfg.layers, nb = cfg.gated ? 2 : 1, NL = cfg.levels;
   const bool quant = stage >= kTernary;
   std::vector<std::vector<QBank>> e(static_cast<size_t>(L));
   for (int l = 0; l < L; ++l)
@@ -113,7 +124,7 @@ LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record)
       } else {
         q.tin = (stage == kSparse && l > 0) ? k.win * k.min : k.win;
         q.trec = stage == kSparse ? k.wrec * k.mrec : k.wrec;
-        q.tb = k.bias;
+        q.tb = level_bias(l, b);
       }
       e[size_t(l)].push_back(q);
     }
@@ -131,11 +142,13 @@ LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record)
       for (int b = 0; b < nb; ++b) {
         const QBank& q = e[size_t(l)][size_t(b)];
         Tensor in = l == 0 ? in0[size_t(b)].select(1, t) : torch::matmul(below, q.tin.t());
-        Tensor s = torch::addmm(in + q.tb, hl, q.trec.t());
+        Tensor s = torch::addmm(in, hl, q.trec.t());
+        // one sum per unit, one comparison per level: [B, H, levels] (the gate: [B, H, 1])
+        s = NL == 1 || q.tb.size(1) == 1 ? (s + q.tb.squeeze(1)).unsqueeze(2) : s.unsqueeze(2) + q.tb;
         if (!quant) {
           y[b] = torch::sigmoid(s);
         } else {
-          Tensor pre = q.alpha * (s + 0.5);
+          Tensor pre = q.alpha.unsqueeze(1) * (s + 0.5);
           if (stage == kBinary) {
             // Surrogate: in integer units of the sum (sigmoid((s + 1/2) / tau)) or in the float
             // units of the unit's scale (sigmoid(alpha (s + 1/2) / tau)).
@@ -143,10 +156,13 @@ LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record)
             y[b] = ste((s.detach() >= 0).to(torch::kFloat), soft);
           } else {
             y[b] = torch::sigmoid(pre / tau_now);
+            if (stochastic && is_training()) y[b] = ste(torch::bernoulli(y[b].detach()), y[b]);
           }
         }
       }
-      Tensor hn = cfg.gated ? y[1] * y[0] + (1 - y[1]) * hl : y[0];
+      // the gate [B, H, 1] selects all levels of its unit
+      Tensor hn = cfg.gated ? (y[1] * y[0] + (1 - y[1]) * hl.view({B, H, NL})).reshape({B, H * NL})
+                            : y[0].reshape({B, H * NL});
       h[size_t(l)] = hn;
       below = hn;
       if (record) rec[size_t(l)].push_back(hn.detach());
@@ -227,12 +243,14 @@ Matrix to_matrix(const Tensor& t, bool transpose) {
 void fill_bank(UnitBank& ub, const QBank& q, int layer) {
   ub.input = to_matrix(q.tin, layer == 0);  // layer 0: [V, H] table -> units x V
   ub.recurrent = to_matrix(q.trec, false);
-  Tensor tb = q.tb.detach().contiguous().to(torch::kInt64);
+  Tensor tb = q.tb.detach().contiguous().to(torch::kInt64);  // [H, levels]
   ub.thresholds.assign(size_t(ub.recurrent.rows), {});
   for (int u = 0; u < ub.recurrent.rows; ++u) {
     auto [lo, hi] = unit_range(ub, u, layer == 0);
-    int64_t th = -tb[u].item<int64_t>();
-    ub.thresholds[size_t(u)] = {int(std::clamp<int64_t>(th, lo, int64_t(hi) + 1))};
+    for (int k = 0; k < tb.size(1); ++k) {  // -tb never decreases with k; clamping keeps that
+      int64_t th = -tb[u][k].item<int64_t>();
+      ub.thresholds[size_t(u)].push_back(int(std::clamp<int64_t>(th, lo, int64_t(hi) + 1)));
+    }
   }
 }
 
@@ -247,11 +265,11 @@ Model LMImpl::export_model(const std::vector<uint8_t>& vocab) const {
   for (int l = 0; l < cfg.layers; ++l) {
     Layer ly;
     ly.units = cfg.hidden;
-    ly.levels = 1;
+    ly.levels = cfg.levels;
     ly.gated = cfg.gated;
     fill_bank(ly.cand, quant_bank(l, 0), l);
     if (cfg.gated) fill_bank(ly.gate, quant_bank(l, 1), l);
-    ly.reset.assign(size_t(cfg.hidden), 0);
+    ly.reset.assign(size_t(cfg.hidden * cfg.levels), 0);
     m.layers.push_back(std::move(ly));
   }
   QHead q = quant_head();
@@ -268,8 +286,9 @@ Model LMImpl::export_model(const std::vector<uint8_t>& vocab) const {
 namespace {
 
 Tensor meta_tensor(const LMConfig& c) {
-  return torch::tensor({int64_t(1), int64_t(c.vocab), int64_t(c.hidden), int64_t(c.layers), int64_t(c.gated),
-                        int64_t(c.fanin), int64_t(c.head_fanin)});
+  std::vector<int64_t> v = {1, c.vocab, c.hidden, c.layers, c.gated, c.fanin, c.head_fanin};
+  if (c.levels != 1) v.push_back(c.levels);  // absent: 1 (checkpoints written before levels)
+  return torch::tensor(v);
 }
 
 void atomic_save(torch::serialize::OutputArchive& ar, const std::string& path) {
@@ -307,6 +326,7 @@ LM load_float_model(const std::string& path, const Model& m) {
   c.gated = meta[4].item<int64_t>() != 0;
   c.fanin = int(meta[5].item<int64_t>());
   c.head_fanin = int(meta[6].item<int64_t>());
+  c.levels = meta.numel() > 7 ? int(meta[7].item<int64_t>()) : 1;
   std::vector<uint8_t> vocab;
   for (int64_t i = 0; i < voc.numel(); ++i) vocab.push_back(uint8_t(voc[i].item<int64_t>()));
   if (vocab != m.vocab)
@@ -319,6 +339,8 @@ LM load_float_model(const std::string& path, const Model& m) {
     throw Error(fmt::format("{}: {} layer(s), the model file has {}", path, c.layers, m.layers.size()));
   if ((m.cell == "gated") != c.gated)
     throw Error(fmt::format("{}: cell {}, the model file has {}", path, c.gated ? "gated" : "elman", m.cell));
+  if (m.layers[0].levels != c.levels)
+    throw Error(fmt::format("{}: {} level(s) per unit, the model file has {}", path, c.levels, m.layers[0].levels));
   LM lm(c);
   try {
     lm->load(ar);
@@ -371,10 +393,11 @@ Corpus load_corpus(const std::string& path) {
 void check_options(const Options& o) {
   if (o.output.empty()) throw Error("train: missing -o model.json");
   if (o.hidden < 1 || o.hidden > 4096) throw Error(fmt::format("--hidden: expected 1..4096, got {}", o.hidden));
-  if (o.fanin < 1 || o.fanin > o.hidden)
-    throw Error(fmt::format("--fanin: expected 1..{} (at most --hidden), got {}", o.hidden, o.fanin));
-  if (o.head_fanin < 1 || o.head_fanin > o.hidden)
-    throw Error(fmt::format("--head-fanin: expected 1..{} (at most --hidden), got {}", o.hidden, o.head_fanin));
+  const int bits = o.hidden * std::clamp(o.levels, 1, 3);  // state bits per layer
+  if (o.fanin < 1 || o.fanin > bits)
+    throw Error(fmt::format("--fanin: expected 1..{} (at most --hidden x --levels), got {}", bits, o.fanin));
+  if (o.head_fanin < 1 || o.head_fanin > bits)
+    throw Error(fmt::format("--head-fanin: expected 1..{} (at most --hidden x --levels), got {}", bits, o.head_fanin));
   if (o.cell != "elman" && o.cell != "gated") throw Error("--cell: expected elman or gated, got '" + o.cell + "'");
   if (o.layers < 1 || o.layers > 8) throw Error(fmt::format("--layers: expected 1..8, got {}", o.layers));
   if (o.steps < 0) throw Error("--steps: expected a positive number of steps");
@@ -386,6 +409,9 @@ void check_options(const Options& o) {
   if (!(o.lr > 0)) throw Error("--lr: expected a positive learning rate");
   if (o.distill < 0 || o.distill > 1) throw Error("--distill: expected a weight in [0, 1]");
   if (o.float_frac < 0.05 || o.float_frac > 0.85) throw Error("--float-frac: expected 0.05..0.85");
+  if (!(o.soft_frac > 0) || o.float_frac + o.soft_frac > 0.95)
+    throw Error(fmt::format("--soft-frac: expected a share > 0 with --float-frac + --soft-frac <= 0.95, got {}", o.soft_frac));
+  if (o.levels < 1 || o.levels > 3) throw Error(fmt::format("--levels: expected 1, 2 or 3, got {}", o.levels));
   if (o.threads < 1) throw Error("--threads: expected at least 1");
   if (!(o.tau_end > 0 && o.tau_end <= 1)) throw Error("--tau-end: expected a temperature in (0, 1]");
   if (!(o.surrogate_tau > 0)) throw Error("--surrogate-tau: expected a positive temperature");
@@ -395,7 +421,7 @@ void check_options(const Options& o) {
 double quant_bpc(const Model& m, const std::vector<int>& tokens) {
   struct Row {
     std::vector<std::pair<int, int>> rec, in;  // (column, weight)
-    int th = 0;
+    std::vector<int> th;                       // one threshold per level
   };
   auto rows = [](const UnitBank& b, bool table) {
     std::vector<Row> r(size_t(b.recurrent.rows));
@@ -405,12 +431,10 @@ double quant_bpc(const Model& m, const std::vector<int>& tokens) {
       if (!table)
         for (int j = 0; j < b.input.cols; ++j)
           if (int w = b.input.at(u, j)) r[size_t(u)].in.emplace_back(j, w);
-      r[size_t(u)].th = b.thresholds[size_t(u)][0];
+      r[size_t(u)].th = b.thresholds[size_t(u)];
     }
     return r;
   };
-  for (const auto& l : m.layers)
-    if (l.levels != 1) throw Error("quant_bpc: only single-level layers are supported");
   const int V = m.vocab_size();
   std::vector<std::vector<Row>> cand, gate;
   for (size_t li = 0; li < m.layers.size(); ++li) {
@@ -448,9 +472,13 @@ double quant_bpc(const Model& m, const std::vector<int>& tokens) {
         return s;
       };
       nw.assign(old.size(), 0);
+      const size_t NL = size_t(l.levels);
       for (int u = 0; u < l.units; ++u) {
-        bool g = !l.gated || sum(gate[li][size_t(u)], l.gate, u) >= gate[li][size_t(u)].th;
-        nw[size_t(u)] = g ? uint8_t(sum(cand[li][size_t(u)], l.cand, u) >= cand[li][size_t(u)].th) : old[size_t(u)];
+        bool g = !l.gated || sum(gate[li][size_t(u)], l.gate, u) >= gate[li][size_t(u)].th[0];
+        const Row& c = cand[li][size_t(u)];
+        int sc = g ? sum(c, l.cand, u) : 0;
+        for (size_t k = 0; k < NL; ++k)
+          nw[size_t(u) * NL + k] = g ? uint8_t(sc >= c.th[k]) : old[size_t(u) * NL + k];
       }
       h[li] = nw;
     }
@@ -462,22 +490,25 @@ std::vector<std::vector<int>> prune_unread(Model& m) {
   const size_t L = m.layers.size();
   std::vector<std::vector<uint8_t>> alive(L);
   for (size_t l = 0; l < L; ++l) alive[l].assign(size_t(m.layers[l].units), 0);
+  // columns address state bits: bit j belongs to unit j / levels
+  const int NLh = m.layers[L - 1].levels;
   for (int v = 0; v < m.head.weights.rows; ++v)
     for (int j = 0; j < m.head.weights.cols; ++j)
-      if (m.head.weights.at(v, j)) alive[L - 1][size_t(j)] = 1;
+      if (m.head.weights.at(v, j)) alive[L - 1][size_t(j / NLh)] = 1;
   for (bool changed = true; changed;) {
     changed = false;
     for (size_t l = 0; l < L; ++l) {
       const Layer& ly = m.layers[l];
+      const int NL = ly.levels, NLb = l > 0 ? m.layers[l - 1].levels : 1;
       for (int u = 0; u < ly.units; ++u) {
         if (!alive[l][size_t(u)]) continue;
         for (const UnitBank* b : {&ly.cand, &ly.gate}) {
           if (b == &ly.gate && !ly.gated) continue;
           for (int j = 0; j < b->recurrent.cols; ++j)
-            if (b->recurrent.at(u, j) && !alive[l][size_t(j)]) alive[l][size_t(j)] = 1, changed = true;
+            if (b->recurrent.at(u, j) && !alive[l][size_t(j / NL)]) alive[l][size_t(j / NL)] = 1, changed = true;
           if (l > 0)
             for (int j = 0; j < b->input.cols; ++j)
-              if (b->input.at(u, j) && !alive[l - 1][size_t(j)]) alive[l - 1][size_t(j)] = 1, changed = true;
+              if (b->input.at(u, j) && !alive[l - 1][size_t(j / NLb)]) alive[l - 1][size_t(j / NLb)] = 1, changed = true;
         }
       }
     }
@@ -495,25 +526,30 @@ std::vector<std::vector<int>> prune_unread(Model& m) {
       for (int j = 0; j < nc; ++j) r.at(int(i), j) = a.at(rows[i], cols ? (*cols)[size_t(j)] : j);
     return r;
   };
+  // the state bits of the kept units, per layer
+  std::vector<std::vector<int>> kept_bits(L);
+  for (size_t l = 0; l < L; ++l)
+    for (int u : kept[l])
+      for (int k = 0; k < m.layers[l].levels; ++k) kept_bits[l].push_back(u * m.layers[l].levels + k);
   for (size_t l = 0; l < L; ++l) {
     Layer& ly = m.layers[l];
     const auto& k = kept[l];
     for (UnitBank* b : {&ly.cand, &ly.gate}) {
       if (b == &ly.gate && !ly.gated) continue;
-      b->recurrent = select(b->recurrent, k, &k);
-      b->input = select(b->input, k, l == 0 ? nullptr : &kept[l - 1]);
+      b->recurrent = select(b->recurrent, k, &kept_bits[l]);
+      b->input = select(b->input, k, l == 0 ? nullptr : &kept_bits[l - 1]);
       std::vector<std::vector<int>> th;
       for (int u : k) th.push_back(b->thresholds[size_t(u)]);
       b->thresholds = th;
     }
     std::vector<uint8_t> reset;
-    for (int u : k) reset.push_back(ly.reset[size_t(u)]);
+    for (int j : kept_bits[l]) reset.push_back(ly.reset[size_t(j)]);
     ly.reset = reset;
     ly.units = int(k.size());
   }
   std::vector<int> all_rows(size_t(m.head.weights.rows));
   for (size_t i = 0; i < all_rows.size(); ++i) all_rows[i] = int(i);
-  m.head.weights = select(m.head.weights, all_rows, &kept[L - 1]);
+  m.head.weights = select(m.head.weights, all_rows, &kept_bits[L - 1]);
   return kept;
 }
 
@@ -590,7 +626,9 @@ Result train(const Options& o) {
   cfg.head_fanin = o.head_fanin;
   cfg.gated = o.cell == "gated";
   cfg.delta = o.delta;
+  cfg.levels = o.levels;
   LM lm(cfg);
+  lm->stochastic = o.stochastic;
   {  // head bias: log unigram frequencies of the training split
     torch::NoGradGuard ng;
     std::vector<double> cnt(size_t(V), 1.0);
@@ -619,14 +657,14 @@ Result train(const Options& o) {
   };
   new_opt(o.lr);
 
-  const double ff = o.float_frac;
+  const double ff = o.float_frac, sf = o.soft_frac;
   auto frac_now = [&]() { return o.steps > 0 ? double(step) / double(o.steps) : elapsed / (o.minutes * 60); };
   // Budget shares: dense float [0, fd), float under fan-in masks (gradual magnitude pruning over
-  // the first 60% of it) [fd, ff), ternary weights with a soft state [ff, ff + 0.1), binary rest.
+  // the first 60% of it) [fd, ff), ternary weights with a soft state [ff, ff + sf), binary rest.
   const double fd = 0.2 * ff;
-  auto stage_of = [&](double f) { return f < fd ? kFloat : f < ff ? kSparse : f < ff + 0.1 ? kTernary : kBinary; };
-  auto stage_start = [&](int s) { return s == kFloat ? 0.0 : s == kSparse ? fd : s == kTernary ? ff : ff + 0.1; };
-  auto stage_len = [&](int s) { return s == kFloat ? fd : s == kSparse ? ff - fd : s == kTernary ? 0.1 : 0.9 - ff; };
+  auto stage_of = [&](double f) { return f < fd ? kFloat : f < ff ? kSparse : f < ff + sf ? kTernary : kBinary; };
+  auto stage_start = [&](int s) { return s == kFloat ? 0.0 : s == kSparse ? fd : s == kTernary ? ff : ff + sf; };
+  auto stage_len = [&](int s) { return s == kFloat ? fd : s == kSparse ? ff - fd : s == kTernary ? sf : 1 - ff - sf; };
 
   auto enter = [&](int s) {  // actions when stage s starts
     if (s == kTernary) {
@@ -643,6 +681,7 @@ Result train(const Options& o) {
       probe.cell = o.cell;
       probe.layers.resize(size_t(o.layers));
       probe.layers[0].units = H;
+      probe.layers[0].levels = o.levels;
       teacher = load_float_model(float_pt, probe);
       th = teacher->zero_state(B);
     }
@@ -693,6 +732,7 @@ Result train(const Options& o) {
       probe.cell = o.cell;
       probe.layers.resize(size_t(o.layers));
       probe.layers[0].units = H;
+      probe.layers[0].levels = o.levels;
       teacher = load_float_model(float_pt, probe);
       th = teacher->zero_state(B);
     }
@@ -847,6 +887,12 @@ Result train(const Options& o) {
                   {"bptt", T},
                   {"lr", o.lr},
                   {"distill", o.distill},
+                  {"levels", o.levels},
+                  {"float_frac", o.float_frac},
+                  {"soft_frac", o.soft_frac},
+                  {"tau_end", o.tau_end},
+                  {"surrogate", o.surrogate},
+                  {"stochastic", o.stochastic},
                   {"tokens_per_s", std::round(r.tokens_per_s)},
                   {"float_checkpoint", fs::path(float_pt).filename().string()},
                   {"float_val_rule", "16 contiguous streams of the val split, each from reset"}};

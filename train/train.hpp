@@ -28,7 +28,10 @@ struct Options {
   double distill = 0.0;     // weight of the KL to the float teacher in the quantised stages
   double float_frac = 0.5;  // share of the budget for the float stages (dense 1/5, then fan-in masked)
   double delta = 0.4;       // ternary threshold ratio (of the mean |w| of a row's kept weights)
+  double soft_frac = 0.1;   // share of the budget for the ternary-weight, soft-state stage
   double tau_end = 0.3;     // soft-state temperature reached at the end of the ternary stage
+  bool stochastic = false;  // soft-state stage: sample the state bits (Bernoulli, straight-through)
+  int levels = 1;           // thresholds (state bits) per unit: 1 binary, 2 or 3 thermometer
   double surrogate_tau = 1.0;  // temperature of the binary stage's surrogate gradient
   std::string surrogate = "alpha";  // "alpha": sigmoid'(alpha (s+1/2) / tau); "int": sigmoid'((s+1/2) / tau)
   int threads = 2;
