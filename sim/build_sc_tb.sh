@@ -4,6 +4,7 @@
 #   GEN_DIR holds tg_core.v and tg_ref.hpp from `tritgate gen`; the bench binary is
 #   OUT_DIR/sc_tb. TG_BUILD (default: build) is the CMake build tree with libtglib.a.
 #   TG_TRACE=1 adds VCD tracing (enable at run time with +trace).
+#   A design generated with --pipeline-head P: P is read from GEN_DIR/tg_config.vh.
 # SystemC 2.3.4 from Debian ships no CMake config: flags come from pkg-config.
 set -euo pipefail
 gen=$(realpath "$1"); out=$2; top=tg_core
@@ -14,6 +15,8 @@ build=$(realpath "${TG_BUILD:-$root/build}")
 pkg-config --exists systemc || { echo "build_sc_tb: SystemC not found by pkg-config (install libsystemc-dev)" >&2; exit 2; }
 export SYSTEMC_INCLUDE=${SYSTEMC_INCLUDE:-$(pkg-config --variable=includedir systemc)}
 export SYSTEMC_LIBDIR=${SYSTEMC_LIBDIR:-$(pkg-config --variable=libdir systemc)}
+pipe=0
+[ -f "$gen/tg_config.vh" ] && pipe=$(sed -n 's/^`define TG_PIPELINE_HEAD \([0-9]*\).*/\1/p' "$gen/tg_config.vh")
 mkdir -p "$out"
 trace=()
 [ "${TG_TRACE:-0}" = 1 ] && trace=(--trace)
@@ -22,7 +25,7 @@ trace=()
 # wider than one bit is an sc_bv<W>, so one bench source fits every model.
 verilator --sc --exe --build -j "${TG_JOBS:-2}" -Wall -fno-const-bit-op-tree --pins-bv 2 "${trace[@]}" \
   --top-module "$top" --prefix "V$top" -Mdir "$out/obj" -o ../sc_tb \
-  -CFLAGS "-std=c++20 -DSC_CPLUSPLUS=201703L -O1 -I$gen -I$root/gen $(pkg-config --cflags systemc)" \
+  -CFLAGS "-std=c++20 -DSC_CPLUSPLUS=201703L -DTG_PIPELINE_HEAD=${pipe:-0} -O1 -I$gen -I$root/gen $(pkg-config --cflags systemc)" \
   -LDFLAGS "$build/libtglib.a -lfmt -lboost_program_options $(pkg-config --libs systemc)" \
   "$gen/$top.v" "$root/sim/sc_main.cpp" > "$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
 echo "$out/sc_tb"

@@ -13,11 +13,18 @@
 // the cycle, the token and the differing bits and the bench exits 1. It also scores bits per
 // character from the logits port: the logits visible before an edge that consumes token t are
 // the prediction for t (the rule of gen/bpc.hpp, with tg_ref::Model::kLogitScale).
+//
+// A core generated with --pipeline-head P (build_sc_tb.sh passes TG_PIPELINE_HEAD from the
+// design's tg_config.vh) has an in_ready output: out_token is the prediction of the state P
+// edges earlier, and a free-running command is taken only when in_ready was high before the
+// edge. The driver holds a command the core did not take; the checker models busy/stepped/
+// in_ready/out_valid and the P-cycle history of predictions, and checks in_ready every cycle.
 #include <systemc.h>
 #include <verilated.h>
 
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -34,9 +41,23 @@
 #include <verilated_vcd_sc.h>
 #endif
 
+#ifndef TG_PIPELINE_HEAD
+#define TG_PIPELINE_HEAD 0
+#endif
+
 namespace {
 
 using Ref = tg_ref::Model;
+constexpr int kPipe = TG_PIPELINE_HEAD;
+// The Verilated core has an in_ready port exactly when the head is pipelined.
+template <class T>
+constexpr bool kHasReady = requires(T& t) { t.in_ready; };
+static_assert(kHasReady<Vtg_core> == (kPipe > 0),
+              "TG_PIPELINE_HEAD does not match the design (in_ready port); rebuild with sim/build_sc_tb.sh");
+template <class T>
+void bind_ready(T& dut, sc_signal<bool>& s) {
+  if constexpr (kHasReady<T>) dut.in_ready(s);
+}
 constexpr int kTB = Ref::kTokenBits;
 constexpr int kRW = Ref::kRegs > 0 ? Ref::kRegs : 1;
 constexpr int kLW = Ref::kLogitBits * Ref::kVocab;
@@ -108,6 +129,7 @@ SC_MODULE(Source) {
 
 SC_MODULE(Driver) {
   sc_in<bool> clk;
+  sc_in<bool> in_ready;  // tied high for a core without a pipelined head
   sc_fifo_in<Cmd> in;
   sc_out<bool> rst, in_valid, gen;
   sc_out<Port<kTB>> in_token;
@@ -119,9 +141,13 @@ SC_MODULE(Driver) {
     in_token.write(from_uint<kTB>(0));
     wait();  // the reset edge
     rst.write(false);
+    Cmd c;
+    bool hold = false;
     for (;;) {
-      Cmd c;
-      if (!in.nb_read(c)) c.idle = true;  // source not ready: an idle cycle
+      if (!hold) {
+        c = Cmd{};
+        if (!in.nb_read(c)) c.idle = true;  // source not ready: an idle cycle
+      }
       if (c.last) {
         in_valid.write(false);
         wait();
@@ -133,12 +159,15 @@ SC_MODULE(Driver) {
       gen.write(c.gen);
       in_token.write(from_uint<kTB>(unsigned(c.token)));
       wait();
+      // Read at the edge, in_ready still holds its value from before the edge: a command the
+      // core did not take (free-running while its pipelined head is busy) is driven again.
+      hold = !c.idle && c.gen && !in_ready.read();
     }
   }
 };
 
 SC_MODULE(Checker) {
-  sc_in<bool> clk, rst, in_valid, gen, out_valid;
+  sc_in<bool> clk, rst, in_valid, gen, out_valid, in_ready;
   sc_in<Port<kTB>> in_token, out_token;
   sc_in<Port<kRW>> state;
   sc_in<Port<kLW>> logits;
@@ -167,7 +196,11 @@ SC_MODULE(Checker) {
   // Inputs seen at the previous falling edge: what the core consumed at the edge in between.
   bool armed = false, p_seen = false, p_rst = false, p_valid = false, p_gen = false;
   unsigned p_tok = 0, p_out = 0;
-  bool expect_valid = false;
+  // Output head model: cycles until out_token reflects the state (0 without a pipelined head),
+  // whether a token was consumed since reset, and the predictions after the last P + 1 edges.
+  int busy = 0;
+  bool stepped = false;
+  std::deque<unsigned> pred;
 
   void sample() {
     if (failed) return;
@@ -178,13 +211,21 @@ SC_MODULE(Checker) {
       ++cycle;
       if (p_rst) {
         ref.reset();
-        expect_valid = false;
-      } else if (p_valid) {
+        stepped = false;
+        busy = kPipe;
+      } else if (p_valid && (!p_gen || busy == 0)) {
         consumed = int(p_gen ? (check ? ref.argmax() : p_out) : p_tok);
         if (p_gen) generated.push_back(consumed);
         if (check) ref.step(unsigned(consumed));
-        expect_valid = true;
+        stepped = true;
+        busy = kPipe;
         ++tokens;
+      } else if (busy > 0) {
+        --busy;
+      }
+      if (check) {
+        pred.push_back(ref.argmax());
+        if (pred.size() > size_t(kPipe) + 1) pred.pop_front();
       }
     }
     const Port<kLW> l = logits.read();
@@ -205,14 +246,25 @@ SC_MODULE(Checker) {
           std::fprintf(stderr, "  logit %d: rtl=%d ref=%d\n", v, rl, z[v]);
         }
       }
-      unsigned rt = to_uint<kTB>(out_token.read()), rf = ref.argmax();
-      if (rt != rf) {
-        fail("next token differs", consumed);
-        std::fprintf(stderr, "  out_token: rtl=%u ref=%u\n", rt, rf);
+      // out_token: the prediction of the state kPipe edges ago (known once that many edges
+      // have passed since the first reset).
+      if (pred.size() == size_t(kPipe) + 1) {
+        unsigned rt = to_uint<kTB>(out_token.read()), rf = pred.front();
+        if (rt != rf) {
+          fail("next token differs", consumed);
+          std::fprintf(stderr, "  out_token: rtl=%u ref=%u (prediction of the state %d edge(s) earlier)\n", rt, rf, kPipe);
+        }
       }
+      const bool expect_valid = stepped && busy == 0;
       if (out_valid.read() != expect_valid) {
         fail("out_valid wrong", consumed);
         std::fprintf(stderr, "  out_valid: rtl=%d expected=%d\n", int(out_valid.read()), int(expect_valid));
+      }
+      const bool expect_ready = !gen.read() || busy == 0;  // for the inputs of the next edge
+      if (in_ready.read() != expect_ready) {
+        fail("in_ready wrong", consumed);
+        std::fprintf(stderr, "  in_ready: rtl=%d expected=%d (gen=%d)\n", int(in_ready.read()), int(expect_ready),
+                     int(gen.read()));
       }
       if (failed) {
         sc_stop();
@@ -226,7 +278,7 @@ SC_MODULE(Checker) {
     p_gen = gen.read();
     p_tok = to_uint<kTB>(in_token.read());
     p_out = to_uint<kTB>(out_token.read());
-    if (check && armed && !p_rst && p_valid) {  // --no-check: no port reads beyond the token
+    if (check && armed && !p_rst && p_valid && (!p_gen || busy == 0)) {  // --no-check: no port reads beyond the token
       int next = int(p_gen ? p_out : p_tok);
       if (next < Ref::kVocab) {
         std::vector<int> zv(Ref::kVocab);
@@ -300,7 +352,7 @@ int sc_main(int argc, char* argv[]) {
   for (long i = 0; i < a.random; ++i) stream.push_back(rng.below(1 << kTB));
 
   sc_clock clk("clk", 10, SC_NS, 0.5, 0, SC_NS, false);
-  sc_signal<bool> rst, in_valid, gen, out_valid;
+  sc_signal<bool> rst, in_valid, gen, out_valid, in_ready;
   sc_signal<Port<kTB>> in_token, out_token;
   sc_signal<Port<kRW>> state;
   sc_signal<Port<kLW>> logits;
@@ -316,6 +368,8 @@ int sc_main(int argc, char* argv[]) {
   dut->out_token(out_token);
   dut->state(state);
   dut->logits(logits);
+  if (kHasReady<Vtg_core>) bind_ready(*dut, in_ready);
+  else in_ready.write(true);  // no pipelined head: every command is taken
 
   Source src("source");
   src.stream = stream;
@@ -325,6 +379,7 @@ int sc_main(int argc, char* argv[]) {
   src.out(fifo);
   Driver drv("driver");
   drv.clk(clk);
+  drv.in_ready(in_ready);
   drv.in(fifo);
   drv.rst(rst);
   drv.in_valid(in_valid);
@@ -337,6 +392,7 @@ int sc_main(int argc, char* argv[]) {
   chk.in_valid(in_valid);
   chk.gen(gen);
   chk.out_valid(out_valid);
+  chk.in_ready(in_ready);
   chk.in_token(in_token);
   chk.out_token(out_token);
   chk.state(state);
