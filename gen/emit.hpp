@@ -23,6 +23,13 @@ struct VerilogOptions {
   // recurrence stays one token per clock when teacher-forced, and free-running steps once
   // every 1 + pipeline_head cycles (the core drives in_ready).
   int pipeline_head = 0;
+  // Token tables in block RAM (tree style): every unit's token class (the group of tokens that
+  // share one effective threshold) is read from a ROM indexed by the token, registered on the
+  // falling clock edge (iCE40 EBR with a negative-edge read clock), instead of being decoded
+  // from the token bits in LUTs. The cycle contract is unchanged provided in_token and gen are
+  // stable from the falling edge before the consuming rising edge (any driver clocked on the
+  // rising edge satisfies this). In the comb form the ROM is a combinational case.
+  bool token_rom = false;
 };
 
 std::string header_comment(const ir::Netlist& n, const std::string& comment_prefix);

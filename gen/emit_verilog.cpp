@@ -212,6 +212,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   const int P = opt.comb ? 0 : opt.pipeline_head;
   if (P < 0 || P > 2) throw Error(fmt::format("--pipeline-head: expected 0, 1 or 2, got {}", opt.pipeline_head));
   if (P > 0 && naive) throw Error("--pipeline-head needs the tree style");
+  if (opt.token_rom && naive) throw Error("--token-rom needs the tree style");
   Widths w = widths(n);
   const int R = int(n.regs.size());
   const int TB = n.token_bits;
@@ -252,6 +253,14 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   std::vector<std::vector<Gates::Lit>> sum_bits(n.sums.size());
   std::vector<int64_t> sum_base(n.sums.size(), 0);  // value = popcount + base
   std::ostringstream stmts;
+  // --token-rom: one field per unit with a token table; the field holds the unit's token class
+  // (0 = the class of token entries equal to 0 and of out-of-vocabulary codes).
+  struct RomField {
+    int offset, bits;
+    std::vector<int> cls;  // class of each token code, 2^TB entries
+  };
+  std::vector<RomField> rom;
+  int rom_w = 0;
 
   auto literal_list = [&](int s, int64_t& base) {
     std::vector<Gates::Lit> lits;
@@ -362,19 +371,64 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
         std::map<int64_t, std::vector<int>> groups;
         for (int v = 0; v < n.vocab; ++v)
           if (eff(tab[size_t(v)]) != dflt) groups[eff(tab[size_t(v)])].push_back(v);
-        // A case over the token selects among constant comparisons. (Measured: cheaper than a
-        // threshold table plus one comparator, even with many groups.)
-        stmts << fmt::format("  reg {};\n  always @(*) begin\n    case (tok)\n", b.name);
-        for (const auto& [ce, toks] : groups) {
-          std::string items;
-          for (int v : toks) items += (items.empty() ? "" : ", ") + tok_literal(TB, v);
-          stmts << fmt::format("      {}: {} = {};\n", items, b.name, g.ge_const(pc, ce));
+        if (opt.token_rom && !groups.empty()) {
+          // The class comes from the token ROM; a case over it selects the comparison.
+          RomField f{rom_w, unsigned_bits(int64_t(groups.size())), std::vector<int>(size_t(1) << TB, 0)};
+          int k = 0;
+          for (const auto& [ce, toks] : groups) {
+            ++k;
+            for (int v : toks) f.cls[size_t(v)] = k;
+          }
+          stmts << fmt::format("  wire [{}:0] {}_cls = tok_cls[{} +: {}];\n", f.bits - 1, b.name, f.offset, f.bits);
+          stmts << fmt::format("  reg {};\n  always @(*) begin\n    case ({}_cls)\n", b.name, b.name);
+          k = 0;
+          for (const auto& [ce, toks] : groups)
+            stmts << fmt::format("      {}'d{}: {} = {};\n", f.bits, ++k, b.name, g.ge_const(pc, ce));
+          stmts << fmt::format("      default: {} = {};\n    endcase\n  end\n", b.name, g.ge_const(pc, dflt));
+          rom_w += f.bits;
+          rom.push_back(std::move(f));
+        } else {
+          // A case over the token selects among constant comparisons. (Measured: cheaper than
+          // a threshold table plus one comparator, even with many groups.)
+          stmts << fmt::format("  reg {};\n  always @(*) begin\n    case (tok)\n", b.name);
+          for (const auto& [ce, toks] : groups) {
+            std::string items;
+            for (int v : toks) items += (items.empty() ? "" : ", ") + tok_literal(TB, v);
+            stmts << fmt::format("      {}: {} = {};\n", items, b.name, g.ge_const(pc, ce));
+          }
+          stmts << fmt::format("      default: {} = {};\n    endcase\n  end\n", b.name, g.ge_const(pc, dflt));
         }
-        stmts << fmt::format("      default: {} = {};\n    endcase\n  end\n", b.name, g.ge_const(pc, dflt));
         lvl += 2;
       }
       bit_lit[i] = g.ext(b.name, lvl + 2);
       g.use(bit_lit[i]);
+    }
+  }
+  if (rom_w > 0) {
+    // Token ROM words: field f of word v is unit f's class for token code v.
+    std::vector<std::string> words(size_t(1) << TB);
+    for (size_t v = 0; v < words.size(); ++v) {
+      std::string bits(size_t(rom_w), '0');
+      for (const auto& f : rom)
+        for (int j = 0; j < f.bits; ++j)
+          if ((f.cls[v] >> j) & 1) bits[size_t(rom_w - 1 - (f.offset + j))] = '1';
+      words[v] = bits;
+    }
+    o << fmt::format("\n  // Token class ROM: {} units' classes, {} bits per token code.\n", rom.size(), rom_w);
+    if (opt.comb) {
+      o << fmt::format("  reg [{}:0] tok_cls;\n  always @(*) begin\n    case (tok)\n", rom_w - 1);
+      for (size_t v = 0; v < words.size(); ++v)
+        if (words[v].find('1') != std::string::npos)
+          o << fmt::format("      {}: tok_cls = {}'b{};\n", tok_literal(TB, int(v)), rom_w, words[v]);
+      o << fmt::format("      default: tok_cls = {}'d0;\n    endcase\n  end\n", rom_w);
+    } else {
+      o << "  // Read on the falling edge: in_token and gen must be stable from the falling edge before\n"
+           "  // the rising edge that consumes the token (true for drivers clocked on the rising edge).\n";
+      o << fmt::format("  (* ram_style = \"block\" *) reg [{}:0] tok_rom [0:{}];\n  initial begin\n", rom_w - 1,
+                       words.size() - 1);
+      for (size_t v = 0; v < words.size(); ++v)
+        o << fmt::format("    tok_rom[{}] = {}'b{};\n", v, rom_w, words[v]);
+      o << fmt::format("  end\n  reg [{}:0] tok_cls;\n  always @(negedge clk) tok_cls <= tok_rom[tok];\n", rom_w - 1);
     }
   }
   flush();

@@ -77,7 +77,7 @@ std::string miter(const ir::Netlist& plain, const ir::Netlist& opt) {
 
 int cmd_equiv_impl(const std::vector<std::string>& args) {
   std::string path, outdir, engine;
-  bool mutate = false;
+  bool mutate = false, token_rom = false;
   int timeout = 600;
   po::options_description d("equiv options");
   d.add_options()("model", po::value(&path)->required(), "model file")(
@@ -85,7 +85,8 @@ int cmd_equiv_impl(const std::vector<std::string>& args) {
       "timeout", po::value(&timeout)->default_value(600), "seconds for the prover")(
       "engine", po::value(&engine)->default_value("dprove"),
       "ABC engine: dprove (induction with register correspondence), pdr (IC3) or bmc3 (bounded, 64 cycles)")(
-      "mutate", po::bool_switch(&mutate), "self-test: invert one kept register's next value; the proof must fail");
+      "mutate", po::bool_switch(&mutate), "self-test: invert one kept register's next value; the proof must fail")(
+      "token-rom", po::bool_switch(&token_rom), "the optimised side reads token classes from the ROM (gen --token-rom)");
   po::positional_options_description p;
   p.add("model", 1);
   po::variables_map vm;
@@ -105,6 +106,7 @@ int cmd_equiv_impl(const std::vector<std::string>& args) {
   po_.style = "naive";
   po_.top = "tg_plain";
   oo.top = "tg_opt";
+  oo.token_rom = token_rom;
   write_file_atomic(outdir + "/tg_plain.v", emit::verilog(plain, po_));
   std::string ov = emit::verilog(opt, oo);
   if (mutate) {

@@ -94,7 +94,7 @@ int cmd_check(const std::vector<std::string>& args, const std::string&) {
 
 int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   std::string path, outdir, pass_list, style, top;
-  bool list = false;
+  bool list = false, token_rom = false;
   int pipeline_head = 0;
   po::options_description d("gen options");
   d.add_options()("model", po::value(&path), "model file")("output,o", po::value(&outdir), "output directory")(
@@ -104,7 +104,10 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
       "style", po::value(&style)->default_value("tree"), "Verilog style: tree (optimised structure) or naive")(
       "top", po::value(&top)->default_value("tg_core"), "Verilog module name")(
       "pipeline-head", po::value(&pipeline_head)->default_value(0),
-      "pipeline registers in the output head (0..2): out_token lags by N cycles, free-running steps every N+1 cycles");
+      "pipeline registers in the output head (0..2): out_token lags by N cycles, free-running steps every N+1 cycles")(
+      "token-rom", po::bool_switch(&token_rom),
+      "token tables as a block-RAM ROM read on the falling clock edge instead of LUT decoding "
+      "(in_token and gen must be stable from the falling edge; see docs/model-format.md)");
   po::positional_options_description p;
   p.add("model", 1);
   po::variables_map vm;
@@ -133,6 +136,7 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   vo.top = top;
   vo.style = style;
   vo.pipeline_head = pipeline_head;
+  vo.token_rom = token_rom;
   std::string v = emit::verilog(n, vo);
   std::string ref = emit::cpp_reference(n, "tg_ref");
   std::string glue = emit::verilator_glue(n, top, pipeline_head);
@@ -143,6 +147,7 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
                            {"top", top},
                            {"style", style},
                            {"pipeline_head", pipeline_head},
+                           {"token_rom", token_rom},
                            {"vocab", n.vocab},
                            {"token_bits", n.token_bits},
                            {"model_state_bits", n.model_state_bits},

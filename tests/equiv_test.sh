@@ -13,6 +13,9 @@ for opts in "--hidden 10 --vocab 6 --fanin 3 --degenerate --seed 31" \
   "$tg" random-model $opts -o "$work/m$i.json" 2>/dev/null
   "$tg" equiv "$work/m$i.json" -o "$work/e$i" --timeout 300
 done
+# Token classes from the ROM (gen --token-rom), in its combinational form.
+"$tg" equiv "$work/m3.json" -o "$work/rom" --token-rom --timeout 300
+grep -q tok_cls "$work/rom/tg_opt.v" || { echo "FAIL: --token-rom left no token ROM in the optimised design"; exit 1; }
 if "$tg" equiv "$work/m1.json" -o "$work/bad" --mutate > "$work/bad.log" 2>&1; then
   echo "FAIL: the prover accepted a corrupted design"; cat "$work/bad.log"; exit 1
 fi
