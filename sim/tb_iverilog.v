@@ -12,7 +12,7 @@
 `include "tg_config.vh"
 
 module tb_iverilog;
-  reg clk = 1'b0, rst = 1'b0, in_valid = 1'b0, gen = 1'b0;
+  reg clk = 1'b1, rst = 1'b0, in_valid = 1'b0, gen = 1'b0;
   reg [`TG_TOKEN_BITS-1:0] in_token = 0;
   wire out_valid;
   wire [`TG_TOKEN_BITS-1:0] out_token;
@@ -44,6 +44,9 @@ module tb_iverilog;
     n = $fscanf(fin, "%h %h %h %h\n", r, v, g, t);
     while (n == 4) begin
       rst = r[0]; in_valid = v[0]; gen = g[0]; in_token = t[`TG_TOKEN_BITS-1:0];
+      // The falling edge comes after the stimulus (a core made with --token-rom reads its token
+      // ROM on it), the rising edge after that.
+      #1 clk = 1'b0;
 `ifdef TG_HAS_READY
       #1 ready_seen = in_ready;
 `endif
@@ -55,7 +58,6 @@ module tb_iverilog;
       $fwrite(fout, " %b", ready_seen);
 `endif
       $fwrite(fout, "\n");
-      clk = 1'b0;
       cycle = cycle + 1;
       n = $fscanf(fin, "%h %h %h %h\n", r, v, g, t);
     end
