@@ -6,7 +6,8 @@
 // bench sim/tb_core.cpp for it with sim/build_tb.sh into a cache directory keyed by the model's
 // sha256, and runs it on the text with --dump: the bench checks the RTL against the generated
 // C++ reference and the model file's interpreter every cycle, and writes the core's out_token
-// and logits port after reset and after every consumed token. cosim reads that file and
+// and logits port after reset and after every consumed token (with --pipeline-head P the bench
+// pairs each line with the out_token the core shows P edges later). cosim reads that file and
 // compares it, position by position, with its own run of the reference netlist (ir::Sim over
 // the same optimised netlist tg_ref.hpp is generated from); any difference fails the command.
 //
@@ -45,6 +46,7 @@ struct Opts {
   std::string model, ckpt, text, prompt, json, tb, cache;
   int generate = 0;
   int threads = 1;
+  int pipeline_head = 0;  // gen --pipeline-head of the design built and run
   bool no_build = false;
 };
 
@@ -103,7 +105,8 @@ std::string verilated_bench(const Opts& o, const Model& m, const ir::Netlist& n)
       throw Error("--tb " + o.tb + ": no Verilated bench there (build one with sim/build_tb.sh GEN_DIR OUT_DIR)");
     return o.tb;
   }
-  const fs::path dir = fs::path(o.cache.empty() ? (exe_dir() / "cosim_cache").string() : o.cache) / m.hash.substr(0, 16);
+  const std::string key = m.hash.substr(0, 16) + (o.pipeline_head > 0 ? fmt::format("-p{}", o.pipeline_head) : "");
+  const fs::path dir = fs::path(o.cache.empty() ? (exe_dir() / "cosim_cache").string() : o.cache) / key;
   const fs::path tb = dir / "tb" / "tb";
   if (access(tb.c_str(), X_OK) == 0) return tb.string();
   if (o.no_build)
@@ -117,9 +120,11 @@ std::string verilated_bench(const Opts& o, const Model& m, const ir::Netlist& n)
   const fs::path lib = exe_dir() / "libtglib.a";
   if (!fs::exists(lib)) throw Error(lib.string() + ": missing; the Verilated bench links the tritgate library");
   fs::create_directories(dir / "gen");
-  write_file_atomic((dir / "gen" / "tg_core.v").string(), emit::verilog(n, {}));
+  emit::VerilogOptions vo;
+  vo.pipeline_head = o.pipeline_head;
+  write_file_atomic((dir / "gen" / "tg_core.v").string(), emit::verilog(n, vo));
   write_file_atomic((dir / "gen" / "tg_ref.hpp").string(), emit::cpp_reference(n, "tg_ref"));
-  write_file_atomic((dir / "gen" / "tg_glue.hpp").string(), emit::verilator_glue(n, "tg_core"));
+  write_file_atomic((dir / "gen" / "tg_glue.hpp").string(), emit::verilator_glue(n, "tg_core", o.pipeline_head));
   std::cerr << fmt::format("cosim: building the Verilated bench for {} in {} ...\n", o.model, dir.string());
   const std::string log = (dir / "build_tb.log").string();
   int rc = run_process({script.string(), (dir / "gen").string(), (dir / "tb").string()}, log,
@@ -178,11 +183,15 @@ int cmd_cosim(const std::vector<std::string>& args, const std::string&) {
       "tb", po::value(&o.tb), "use this Verilated bench (sim/build_tb.sh output) instead of the cache")(
       "cache", po::value(&o.cache), "cache directory of Verilated benches (default: cosim_cache beside tritgate)")(
       "no-build", po::bool_switch(&o.no_build), "fail instead of building a missing Verilated bench")(
+      "pipeline-head", po::value(&o.pipeline_head)->default_value(0),
+      "build the design with gen --pipeline-head N (0..2): out_token lags by N cycles")(
       "threads", po::value(&o.threads)->default_value(1), "libtorch threads");
   po::variables_map vm;
   if (!parse_options("cosim", args, d, {}, vm, "--model m.json [--float m.pt] --text FILE [--prompt P --generate N] [--json OUT]"))
     return 0;
   if (o.generate < 0) throw Error("--generate: expected a non-negative count");
+  if (o.pipeline_head < 0 || o.pipeline_head > 2)
+    throw Error(fmt::format("--pipeline-head: expected 0, 1 or 2, got {}", o.pipeline_head));
   if (o.ckpt.empty()) o.ckpt = train::float_checkpoint_path(o.model);
   if (!fs::exists(o.ckpt)) throw Error(o.ckpt + ": float checkpoint not found (give --float)");
   const auto t0 = std::chrono::steady_clock::now();
@@ -271,6 +280,7 @@ int cmd_cosim(const std::vector<std::string>& args, const std::string&) {
                         {"text", o.text},
                         {"tokens", T},
                         {"verilated_bench", tb},
+                        {"pipeline_head", o.pipeline_head},
                         {"bpc_float", bpc_float},
                         {"bpc_reference", bpc_ref},
                         {"bpc_rtl", bpc_rtl},
@@ -280,8 +290,8 @@ int cmd_cosim(const std::vector<std::string>& args, const std::string&) {
                         {"top1_agreement_float_hardware", double(top1_agree) / double(T)},
                         {"rtl_reference_agreement", rtl_ref_agreement},
                         {"positions_compared", T + 1}};
-  std::cout << fmt::format("cosim: {} (sha256 {}), float {}, text {}: {} tokens\n", o.model, m.hash.substr(0, 16), o.ckpt,
-                           o.text, T);
+  std::cout << fmt::format("cosim: {} (sha256 {}), float {}, text {}: {} tokens{}\n", o.model, m.hash.substr(0, 16), o.ckpt,
+                           o.text, T, o.pipeline_head > 0 ? fmt::format(", RTL with --pipeline-head {}", o.pipeline_head) : "");
   std::cout << fmt::format("  float model (libtorch)   bpc {:.6f}   top-1 {:6.2f}%\n", bpc_float, 100.0 * double(fl_hits) / double(T));
   std::cout << fmt::format("  bit-exact reference      bpc {:.6f}   top-1 {:6.2f}%\n", bpc_ref, 100.0 * double(ref_hits) / double(T));
   std::cout << fmt::format("  RTL (Verilator)          bpc {:.6f}   {}\n", bpc_rtl,

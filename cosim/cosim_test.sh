@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Tests of `tritgate cosim`.
-# usage: cosim/cosim_test.sh BUILD_DIR (errors | tiny)
+# usage: cosim/cosim_test.sh BUILD_DIR (errors | tiny | pipe1 | pipe2)
 #   errors: a checkpoint that does not match the model file (vocabulary, hidden size), a text
 #           with a byte outside the vocabulary, a missing Verilated build: each a clear error.
 #   tiny:   models/tiny.json with its float checkpoint on a slice of its training corpus (or a
 #           small model trained here, see below): the
 #           RTL must agree with the reference everywhere, BPC identical, a JSON report.
+#   pipeN:  the same with the design built by --pipeline-head N (out_token N cycles late,
+#           free-running generation one token every N + 1 cycles).
 set -euo pipefail
 build=$(realpath "$1"); mode=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,7 +51,9 @@ fi
 # cosimulated: then a small model is trained here (200 deterministic steps, a few seconds) and
 # used instead.
 model=$tiny; pt=$tinypt; text=$work/text.txt; prompt="GNU "
-lint_clean() { "$tg" gen "$1" -o "$work/lintgen" 2>/dev/null && verilator --lint-only -Wall "$work/lintgen/tg_core.v" > "$work/lint.log" 2>&1; }
+pipe=()
+case $mode in pipe[12]) pipe=(--pipeline-head "${mode#pipe}") ;; tiny) ;; *) echo "cosim_test: unknown mode $mode"; exit 2 ;; esac
+lint_clean() { "$tg" gen "$1" -o "$work/lintgen" "${pipe[@]}" 2>/dev/null && verilator --lint-only -Wall "$work/lintgen/tg_core.v" > "$work/lint.log" 2>&1; }
 if ! lint_clean "$model"; then
   echo "NOTE: the generated design of $model is not lint-clean ($(grep -m1 -o 'Warning-[A-Z]*' "$work/lint.log")): an emitter defect; training a small model instead"
   head -c 30000 "$corpus" | tr -cd 'a-z \n' > "$work/corpus.txt"
@@ -57,10 +61,11 @@ if ! lint_clean "$model"; then
     --steps 200 --batch 16 --bptt 32 --seed 1 --threads 1 --quiet
   model=$work/small.json; pt=$work/small.pt; prompt="the "
   head -c 2000 "$work/corpus.txt" > "$text"
-  lint_clean "$model" || { echo "SKIP: neither tiny.json nor the small trained model gives a lint-clean design"; exit 0; }
+  lint_clean "$model" || { echo "SKIP: neither tiny.json nor the small trained model gives a lint-clean design ${pipe[*]} (emitter defect: $(grep -m1 '%Warning' "$work/lint.log"))"; exit 0; }
 fi
-"$tg" cosim --model "$model" --float "$pt" --text "$text" --prompt "$prompt" --generate 80 \
+"$tg" cosim --model "$model" --float "$pt" --text "$text" --prompt "$prompt" --generate 80 "${pipe[@]}" \
   --json "$work/report.json" --cache "$work/cache" | tee "$work/out.log"
+grep -q "\"pipeline_head\": ${mode#pipe}" "$work/report.json" || [ "$mode" = tiny ] || { echo "FAIL: report does not name the pipeline head"; exit 1; }
 grep -q '"pass": true' "$work/report.json" || { echo "FAIL: report does not pass"; exit 1; }
 grep -q '"rtl_reference_agreement": 1.0' "$work/report.json" || { echo "FAIL: RTL/reference agreement below 100%"; exit 1; }
 grep -q '"bpc_rtl_equals_reference": true' "$work/report.json" || { echo "FAIL: RTL BPC differs"; exit 1; }
@@ -70,5 +75,5 @@ ev=$("$tg" eval "$model" --corpus "$text" --split all --json | sed -n 's/.*"bpc"
 rb=$(sed -n 's/.*"bpc_reference": \([-0-9.e]*\).*/\1/p' "$work/report.json")
 awk -v a="$ev" -v b="$rb" 'BEGIN { d = a - b; if (d < 0) d = -d; if (a == "" || d > 1e-9) { print "FAIL: eval " a " != cosim reference " b; exit 1 } print "PASS: cosim reference bpc " b " = eval " a }'
 # A second run reuses the cached bench (--no-build must not fail).
-"$tg" cosim --model "$model" --float "$pt" --text "$text" --cache "$work/cache" --no-build > /dev/null
+"$tg" cosim --model "$model" --float "$pt" --text "$text" --cache "$work/cache" --no-build "${pipe[@]}" > /dev/null
 echo "PASS: cosim on $(basename "$model")"

@@ -14,6 +14,14 @@
 // the rule of gen/bpc.hpp: the logits visible before the edge that consumes token t predict t),
 // and --dump FILE writes, for the reset state and after every consumed token, the core's
 // out_token and logits (one line each: "out_token z0 z1 ..."): `tritgate cosim` reads it.
+// With a pipelined head (gen --pipeline-head P) the out_token of a line is the one the core
+// shows P edges later, when it is the prediction of that line's state; the bench runs P idle
+// cycles at the end so that the last line gets its token.
+//
+// --ref-speed (throughput measurement, bench/tokens): the consumed tokens are recorded, and
+// after the timed RTL run the generated C++ reference (compiled into this binary with the same
+// flags) runs argmax + step over exactly the same token sequence, timed the same way; the bench
+// prints both rates and their ratio. With --no-check the timed loop is the RTL alone.
 #include <verilated.h>
 
 #include <chrono>
@@ -43,13 +51,14 @@ struct Args {
   long random = 0, free = 0;
   uint64_t seed = 1;
   double gaps = 0, resets = 0;
-  bool golden = true, check = true, quiet = false;
+  bool golden = true, check = true, quiet = false, ref_speed = false;
 };
 
 [[noreturn]] void usage_error(const std::string& m) {
   std::fprintf(stderr,
                "tb: %s\nusage: tb --model m.json (--text FILE | --random N | --free N [--prompt TEXT])\n"
-               "          [--seed S] [--gaps P] [--resets P] [--no-golden] [--no-check] [--quiet] [--dump FILE] [+trace]\n",
+               "          [--seed S] [--gaps P] [--resets P] [--no-golden] [--no-check] [--quiet] [--dump FILE] [--ref-speed]\n"
+               "          [+trace]\n",
                m.c_str());
   std::exit(2);
 }
@@ -74,11 +83,13 @@ Args parse(int argc, char** argv) {
     else if (s == "--no-golden") a.golden = false;
     else if (s == "--no-check") a.check = a.golden = false;
     else if (s == "--quiet") a.quiet = true;
+    else if (s == "--ref-speed") a.ref_speed = true;
     else if (s[0] == '+') continue;  // Verilator plusargs
     else usage_error("unknown option " + s);
   }
   if (a.model.empty() && a.golden) usage_error("--model is required (or --no-golden)");
   if (a.text.empty() && a.random <= 0 && a.free <= 0) usage_error("nothing to run: give --text, --random or --free");
+  if (a.ref_speed && a.resets > 0) usage_error("--ref-speed replays the consumed tokens from reset: no --resets");
   return a;
 }
 
@@ -144,12 +155,21 @@ int main(int argc, char** argv) {
     }
   }
   std::vector<int> port_z(tg_ref::Model::kVocab);
+  // Dump lines wait for their out_token: (cycle of the state, logits of the state).
+  std::deque<std::pair<uint64_t, std::vector<int>>> pending;
+  auto flush_dump = [&]() {
+    while (!pending.empty() && pending.front().first + uint64_t(P) <= cycle) {
+      std::fprintf(dump.get(), "%u", unsigned(top->out_token));
+      for (int z : pending.front().second) std::fprintf(dump.get(), " %d", z);
+      std::fputc('\n', dump.get());
+      pending.pop_front();
+    }
+  };
   auto read_port = [&]() {
     for (int v = 0; v < tg_ref::Model::kVocab; ++v) port_z[size_t(v)] = glue_logit(*top, v);
     if (dump) {
-      std::fprintf(dump.get(), "%u", unsigned(top->out_token));
-      for (int v = 0; v < tg_ref::Model::kVocab; ++v) std::fprintf(dump.get(), " %d", port_z[size_t(v)]);
-      std::fputc('\n', dump.get());
+      pending.emplace_back(cycle, port_z);
+      flush_dump();
     }
   };
   const bool want_port = dump || a.check;
@@ -176,6 +196,7 @@ int main(int argc, char** argv) {
 #endif
     ctx->timeInc(1);
     ++cycle;
+    if (dump) flush_dump();
   };
   auto fail_header = [&](const char* what, int tok) {
     std::fprintf(stderr, "MISMATCH at cycle %llu (token #%llu, input token %d): %s\n", (unsigned long long)cycle,
@@ -246,6 +267,8 @@ int main(int argc, char** argv) {
   if (a.check && !compare(-1, false)) return 1;
   read_port();
 
+  std::vector<uint8_t> consumed;  // --ref-speed: every token the core consumed, in order
+  if (a.ref_speed) consumed.reserve(stream.size() + size_t(a.free));
   auto t0 = std::chrono::steady_clock::now();
   size_t pos = 0;
   long free_left = a.free;
@@ -283,8 +306,11 @@ int main(int argc, char** argv) {
       top->in_token = rng.below(1 << tg_ref::Model::kTokenBits);  // must be ignored
     }
     top->in_valid = 1;
-    top->eval();
-    // A pipelined head holds free-running steps back until the prediction has arrived.
+    // A pipelined head holds free-running steps back until the prediction has arrived. Its
+    // in_ready depends on gen: settle the new inputs first. Without a pipelined head no output
+    // depends on the inputs (in_ready is constantly 1), and the clk = 0 evaluation of the next
+    // tick settles them for the edge: one evaluation fewer per token.
+    if constexpr (P > 0) top->eval();
     bool stepping = glue_in_ready(*top);
     if (top->gen && a.check) {
       if (stepping != (since_step >= P)) {
@@ -305,6 +331,7 @@ int main(int argc, char** argv) {
     }
     if (top->gen) --free_left;
     score(tok);
+    if (a.ref_speed) consumed.push_back(uint8_t(tok));
     tick();
     since_step = 0;
     ++tokens;
@@ -317,7 +344,34 @@ int main(int argc, char** argv) {
     if (want_port) read_port();
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Pipelined head: idle cycles until the last dump line's out_token has arrived.
+  while (!pending.empty()) {
+    top->in_valid = 0;
+    top->gen = 0;
+    tick();
+    ++since_step;
+    if (a.check && !compare(-1, valid_seen)) return 1;
+  }
   top->final();
+  // --ref-speed: the reference on the same token sequence (argmax + step per token, as in
+  // greedy generation), timed the same way, in the same process.
+  double ref_secs = 0;
+  unsigned ref_sink = 0;
+  if (a.ref_speed) {
+    tg_ref::Model r;
+    auto r0 = std::chrono::steady_clock::now();
+    for (uint8_t t : consumed) {
+      ref_sink += r.argmax();
+      r.step(t);
+    }
+    ref_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+    bool same = true;
+    for (int q = 0; q < tg_ref::Model::kRegs; ++q) same &= r.reg(q) == glue_state_bit(*top, q);
+    if (!same) {
+      std::fprintf(stderr, "tb: error: --ref-speed: the reference's final state differs from the core's\n");
+      return 1;
+    }
+  }
 #if VM_TRACE
   if (tfp) tfp->close();
 #endif
@@ -331,5 +385,10 @@ int main(int argc, char** argv) {
                 (unsigned long long)cycle, (unsigned long long)tokens, tg_ref::Model::kRegs,
                 !a.check ? " (unchecked)" : golden ? " against the reference and the model file" : " against the reference",
                 secs, secs > 0 ? double(cycle) / secs : 0.0, secs > 0 ? double(tokens) / secs : 0.0);
+  if (a.ref_speed && ref_secs > 0 && secs > 0)
+    std::printf("tb: ref-speed: %zu tokens: rtl %.0f tokens/s, reference %.0f tokens/s (same tokens, same process), "
+                "rtl/reference %.4f (%u)\n",
+                consumed.size(), double(consumed.size()) / secs, double(consumed.size()) / ref_secs, ref_secs / secs,
+                ref_sink & 1);
   return 0;
 }
