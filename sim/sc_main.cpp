@@ -100,7 +100,7 @@ struct Options {
   long random = 0, free = 0;
   uint64_t seed = 1;
   double gaps = 0;
-  bool check = true, quiet = false;
+  bool check = true, quiet = false, ref_speed = false;
 };
 
 SC_MODULE(Source) {
@@ -176,6 +176,8 @@ SC_MODULE(Checker) {
   double bits = 0;  // -log2 P(token) summed over consumed tokens, from the logits port
   uint64_t scored = 0, oov = 0;
   std::vector<int> generated;
+  bool record = false;
+  std::vector<uint8_t> consumed_tokens;  // --ref-speed: every consumed token, in order
   Ref ref;
 
   SC_CTOR(Checker) { SC_METHOD(sample); sensitive << clk.neg(); dont_initialize(); }
@@ -216,6 +218,7 @@ SC_MODULE(Checker) {
       } else if (p_valid && (!p_gen || busy == 0)) {
         consumed = int(p_gen ? (check ? ref.argmax() : p_out) : p_tok);
         if (p_gen) generated.push_back(consumed);
+        if (record) consumed_tokens.push_back(uint8_t(consumed));
         if (check) ref.step(unsigned(consumed));
         stepped = true;
         busy = kPipe;
@@ -295,7 +298,7 @@ SC_MODULE(Checker) {
 [[noreturn]] void usage_error(const std::string& m) {
   std::fprintf(stderr,
                "sc_tb: %s\nusage: sc_tb --model m.json (--text FILE | --random N | --free N [--prompt TEXT])\n"
-               "             [--seed S] [--gaps P] [--no-check] [--quiet] [+trace]\n",
+               "             [--seed S] [--gaps P] [--no-check] [--quiet] [--ref-speed] [+trace]\n",
                m.c_str());
   std::exit(2);
 }
@@ -317,6 +320,7 @@ Options parse(int argc, char** argv) {
     else if (s == "--gaps") a.gaps = std::stod(val());
     else if (s == "--no-check") a.check = false;
     else if (s == "--quiet") a.quiet = true;
+    else if (s == "--ref-speed") a.ref_speed = true;
     else if (s[0] == '+') continue;  // Verilator plusargs
     else usage_error("unknown option " + s);
   }
@@ -387,6 +391,7 @@ int sc_main(int argc, char* argv[]) {
   drv.in_token(in_token);
   Checker chk("checker");
   chk.check = a.check;
+  chk.record = a.ref_speed;
   chk.clk(clk);
   chk.rst(rst);
   chk.in_valid(in_valid);
@@ -416,6 +421,21 @@ int sc_main(int argc, char* argv[]) {
   if (tfp) tfp->close();
 #endif
   if (chk.failed) return 1;
+  // --ref-speed: the reference on the same consumed tokens (argmax + step each), same process.
+  if (a.ref_speed && secs > 0) {
+    Ref r;
+    unsigned sink = 0;
+    auto r0 = std::chrono::steady_clock::now();
+    for (uint8_t t : chk.consumed_tokens) {
+      sink += r.argmax();
+      r.step(t);
+    }
+    double rs = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+    const double n = double(chk.consumed_tokens.size());
+    std::printf("sc_tb: ref-speed: %zu tokens: rtl %.0f tokens/s, reference %.0f tokens/s (same tokens, same process), "
+                "rtl/reference %.4f (%u)\n",
+                chk.consumed_tokens.size(), n / secs, rs > 0 ? n / rs : 0.0, rs / secs, sink & 1);
+  }
   char bpc[64];
   if (!a.check) std::snprintf(bpc, sizeof bpc, "not computed (--no-check)");
   else if (chk.oov || !chk.scored) std::snprintf(bpc, sizeof bpc, "n/a (%llu out-of-vocabulary codes)", (unsigned long long)chk.oov);
