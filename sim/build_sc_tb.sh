@@ -23,9 +23,14 @@ trace=()
 # -fno-const-bit-op-tree: Verilator 5.006 miscompiles some XOR/NOT trees with this
 # optimisation on (verilator/verilator#4059); our adder trees hit it. --pins-bv 2: every port
 # wider than one bit is an sc_bv<W>, so one bench source fits every model.
+# OPT_FAST=-O2: Verilator's makefile compiles the model and the bench sources with OPT_FAST
+# (default -Os), last on the command line; -O2 is what the reference is measured with elsewhere
+# (bench/tokens), so --ref-speed compares like with like. Other flags (-O3, -march=native,
+# --x-assign/--x-initial fast, -fno-dfg) were measured and changed nothing (bench/tokens/RESULTS.md).
 verilator --sc --exe --build -j "${TG_JOBS:-2}" -Wall -fno-const-bit-op-tree --pins-bv 2 "${trace[@]}" \
   --top-module "$top" --prefix "V$top" -Mdir "$out/obj" -o ../sc_tb \
   -CFLAGS "-std=c++20 -DSC_CPLUSPLUS=201703L -DTG_PIPELINE_HEAD=${pipe:-0} -O1 -I$gen -I$root/gen $(pkg-config --cflags systemc)" \
+  -MAKEFLAGS "OPT_FAST=-O2" \
   -LDFLAGS "$build/libtglib.a -lfmt -lboost_program_options $(pkg-config --libs systemc)" \
   "$gen/$top.v" "$root/sim/sc_main.cpp" > "$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
 echo "$out/sc_tb"

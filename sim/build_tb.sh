@@ -15,9 +15,13 @@ trace=()
 [ "${TG_TRACE:-0}" = 1 ] && trace=(--trace)
 # -fno-const-bit-op-tree: Verilator 5.006 miscompiles some XOR/NOT trees with this
 # optimisation on (verilator/verilator#4059, fixed in later releases); our adder trees hit it.
+# OPT_FAST=-O2: Verilator's makefile compiles the model and the bench sources with OPT_FAST
+# (default -Os), last on the command line; -O2 is what the reference is measured with elsewhere
+# (bench/tokens), so --ref-speed compares like with like. Other flags (-O3, -march=native,
+# --x-assign/--x-initial fast, -fno-dfg) were measured and changed nothing (bench/tokens/RESULTS.md).
 verilator --cc --exe --build -j "${TG_JOBS:-2}" -Wall -fno-const-bit-op-tree "${trace[@]}" \
   --top-module "$top" --prefix "V$top" -Mdir "$out/obj" -o ../tb \
-  -CFLAGS "-std=c++20 -O1 -I$gen -I$root/gen" \
+  -CFLAGS "-std=c++20 -O1 -I$gen -I$root/gen" -MAKEFLAGS "OPT_FAST=-O2" \
   -LDFLAGS "$build/libtglib.a -lfmt -lboost_program_options" \
   "$gen/$top.v" "$root/sim/tb_core.cpp" > "$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; exit 1; }
 echo "$out/tb"

@@ -4,8 +4,11 @@
 #              a plain torch::nn::GRUCell of the same size as the usual float baseline
 #   reference  the generated C++ reference tg_ref.hpp (g++ -O2, one core)
 #   bit-sliced gen/bitslice (one core, 512 streams: 8 words of 64)
-#   Verilator  sim/tb_core.cpp, --no-check (one token per clock, free-running)
-#   SystemC    sim/sc_main.cpp (verilator --sc), --no-check
+#   Verilator  sim/tb_core.cpp, --no-check --ref-speed (one token per clock, free-running): the
+#              ratio is against the reference run on the same tokens in the same process (same
+#              count, same compiler flags, one core), printed by the bench itself; also the same
+#              bench on the --style naive RTL of the same model (behavioural sums and argmax)
+#   SystemC    sim/sc_main.cpp (verilator --sc), --no-check --ref-speed
 #   Icarus     iverilog/vvp on a shorter stream, every cycle checked against the reference
 #   FPGA       Fmax x one token per clock, from build/ice40/<model>/report.json when present
 # All in greedy generation (the prediction fed back), at H = 64, 128, 256 random gated models
@@ -52,9 +55,15 @@ for i in "${!models[@]}"; do
   "$w/native" "$m" "$N_REF" 8 > "$w/native.txt"
   ref=$(num reference_tok_s < "$w/native.txt"); bs=$(num bitslice_tok_s < "$w/native.txt")
   TG_BUILD=$build "$root/sim/build_tb.sh" "$w/gen" "$w/tb" > /dev/null
-  vl=$("$w/tb/tb" --model "$m" --free "$N_VL" --no-check | sed -n 's/.* \([0-9]*\) tokens\/s.*/\1/p')
+  "$w/tb/tb" --model "$m" --free "$N_VL" --no-check --ref-speed > "$w/tb.txt"
+  vl=$(sed -n 's/.*ref-speed:.* rtl \([0-9]*\) tokens\/s.*/\1/p' "$w/tb.txt"); vlr=$(sed -n 's/.*rtl\/reference \([0-9.]*\).*/\1/p' "$w/tb.txt")
+  "$tg" gen "$m" -o "$w/gen_naive" --style naive 2>> "$w/gen.log"
+  TG_BUILD=$build "$root/sim/build_tb.sh" "$w/gen_naive" "$w/tb_naive" > /dev/null
+  "$w/tb_naive/tb" --model "$m" --free "$N_VL" --no-check --ref-speed > "$w/tb_naive.txt"
+  vn=$(sed -n 's/.*ref-speed:.* rtl \([0-9]*\) tokens\/s.*/\1/p' "$w/tb_naive.txt"); vnr=$(sed -n 's/.*rtl\/reference \([0-9.]*\).*/\1/p' "$w/tb_naive.txt")
   TG_BUILD=$build "$root/sim/build_sc_tb.sh" "$w/gen" "$w/sc" > /dev/null
-  sc=$("$w/sc/sc_tb" --model "$m" --free "$N_SC" --no-check | sed -n 's/.* \([0-9]*\) tokens\/s.*/\1/p')
+  "$w/sc/sc_tb" --model "$m" --free "$N_SC" --no-check --ref-speed > "$w/sc.txt"
+  sc=$(sed -n 's/.*ref-speed:.* rtl \([0-9]*\) tokens\/s.*/\1/p' "$w/sc.txt"); scr=$(sed -n 's/.*rtl\/reference \([0-9.]*\).*/\1/p' "$w/sc.txt")
   iv=$(TG_IV_MIX="1 0 0" "$root/sim/run_iverilog.sh" "$w/gen" "$w/iv" "$N_IV" 1 | sed -n 's/.* \([0-9]*\) cycles\/s.*/\1/p')
   fpga="n/a"
   rep=$root/build/ice40/$stem/report.json
@@ -62,12 +71,12 @@ for i in "${!models[@]}"; do
     fmax=$(sed -n 's/.*"fmax_mhz": \([0-9.]*\).*/\1/p' "$rep")
     [ -n "$fmax" ] && fpga=$(awk -v f="$fmax" 'BEGIN { printf "%.0f (%.2f MHz)", f * 1e6, f }')
   fi
-  rows+=("$(awk -v n="$name" -v h="$H" -v fl="$fl" -v gru="$gru" -v ref="$ref" -v bs="$bs" -v vl="$vl" -v sc="$sc" -v iv="$iv" -v fp="$fpga" 'BEGIN {
-    printf "| %s | %d | %.3gk | %.3gk | %.3gM (%.0fx float) | %.3gM (%.1fx ref) | %.3gM (%.2fx ref) | %.3gk (%.3fx ref) | %.0f (1/%.0f of Verilator) | %s |",
-      n, h, fl / 1e3, gru / 1e3, ref / 1e6, ref / fl, bs / 1e6, bs / ref, vl / 1e6, vl / ref, sc / 1e3, sc / ref, iv, vl / iv, fp }')")
+  rows+=("$(awk -v n="$name" -v h="$H" -v fl="$fl" -v gru="$gru" -v ref="$ref" -v bs="$bs" -v vl="$vl" -v vlr="$vlr" -v vn="$vn" -v vnr="$vnr" -v sc="$sc" -v scr="$scr" -v iv="$iv" -v fp="$fpga" 'BEGIN {
+    printf "| %s | %d | %.3gk | %.3gk | %.3gM (%.0fx float) | %.3gM (%.1fx ref) | %.3gM (%.3fx ref) | %.3gM (%.3fx ref) | %.3gk (%.3fx ref) | %.0f (1/%.0f of Verilator) | %s |",
+      n, h, fl / 1e3, gru / 1e3, ref / 1e6, ref / fl, bs / 1e6, bs / ref, vl / 1e6, vlr, vn / 1e6, vnr, sc / 1e3, scr, iv, vl / iv, fp }')")
 done
 {
-  echo "| model | state bits | float model (libtorch, 1 thread) | plain GRUCell (libtorch, 1 thread) | C++ reference (1 core) | bit-sliced (1 core, 512 streams) | Verilator (--no-check) | SystemC (--no-check) | Icarus (checked per cycle) | FPGA (Fmax x 1 token/clock) |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| model | state bits | float model (libtorch, 1 thread) | plain GRUCell (libtorch, 1 thread) | C++ reference (1 core) | bit-sliced (1 core, 512 streams) | Verilator, tree RTL (--no-check; x same-process ref) | Verilator, naive RTL (--no-check; x same-process ref) | SystemC, tree RTL (--no-check; x same-process ref) | Icarus (checked per cycle) | FPGA (Fmax x 1 token/clock) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
 } | tee "$out/results.md"
