@@ -19,7 +19,7 @@ struct VerilogOptions {
   // for equivalence checking.
   bool comb = false;
   // Pipeline registers in the output head: 1 registers the predicted token, 2 also the
-  // logits before the argmax. out_token then lags the state by this many cycles; the
+  // logits before the argmax, 3 also the tournament's nodes half-way through the argmax. out_token then lags the state by this many cycles; the
   // recurrence stays one token per clock when teacher-forced, and free-running steps once
   // every 1 + pipeline_head cycles (the core drives in_ready).
   int pipeline_head = 0;

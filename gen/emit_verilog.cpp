@@ -210,7 +210,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     throw Error("unknown Verilog style '" + opt.style + "'; expected tree or naive");
   const bool naive = opt.style == "naive";
   const int P = opt.comb ? 0 : opt.pipeline_head;
-  if (P < 0 || P > 2) throw Error(fmt::format("--pipeline-head: expected 0, 1 or 2, got {}", opt.pipeline_head));
+  if (P < 0 || P > 6) throw Error(fmt::format("--pipeline-head: expected 0 to 6, got {}", opt.pipeline_head));
   if (P > 0 && naive) throw Error("--pipeline-head needs the tree style");
   if (opt.token_rom && naive) throw Error("--token-rom needs the tree style");
   Widths w = widths(n);
@@ -252,6 +252,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   std::vector<char> sum_done(n.sums.size(), 0);
   std::vector<std::vector<Gates::Lit>> sum_bits(n.sums.size());
   std::vector<int64_t> sum_base(n.sums.size(), 0);  // value = popcount + base
+  std::vector<int64_t> sum_count(n.sums.size(), 0);  // the popcount's largest value
   std::ostringstream stmts;
   // --token-rom: one field per unit with a token table; the field holds the unit's token class
   // (0 = the class of token entries equal to 0 and of out-of-vocabulary codes).
@@ -351,6 +352,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
         sum_done[size_t(b.a)] = 1;
         sum_bits[size_t(b.a)] = g.popcount(sm.name, lits, 0);
         sum_base[size_t(b.a)] = base;
+        sum_count[size_t(b.a)] = int64_t(lits.size());
       }
       const auto& pc = sum_bits[size_t(b.a)];
       // sum >= thr  <=>  popcount >= thr - base - table[tok]
@@ -372,21 +374,44 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
         for (int v = 0; v < n.vocab; ++v)
           if (eff(tab[size_t(v)]) != dflt) groups[eff(tab[size_t(v)])].push_back(v);
         if (opt.token_rom && !groups.empty()) {
-          // The class comes from the token ROM; a case over it selects the comparison.
-          RomField f{rom_w, unsigned_bits(int64_t(groups.size())), std::vector<int>(size_t(1) << TB, 0)};
-          int k = 0;
-          for (const auto& [ce, toks] : groups) {
-            ++k;
-            for (int v : toks) f.cls[size_t(v)] = k;
+          // The token ROM gives either the unit's effective threshold itself (compared with the
+          // popcount: two LUT levels from the late ROM bits, whatever the number of groups) or,
+          // when that is wider, the index of its group (a case selects the comparison).
+          // Thresholds above the popcount's largest value all mean "never": stored as that + 1.
+          const int64_t never = std::min(maxv, sum_count[size_t(b.a)]) + 1;
+          const int tw = unsigned_bits(never), cw = unsigned_bits(int64_t(groups.size()));
+          if (tw <= cw) {
+            RomField f{rom_w, tw, std::vector<int>(size_t(1) << TB, int(std::min(dflt, never)))};
+            for (const auto& [ce, toks] : groups)
+              for (int v : toks) f.cls[size_t(v)] = int(std::min(ce, never));
+            const int cmpw = std::max(tw, int(pc.size()));
+            std::string cat;
+            for (int k = cmpw - 1; k >= 0; --k) {
+              Gates::Lit l = k < int(pc.size()) ? pc[size_t(k)] : Gates::Lit{-1, 0, 0};
+              g.use(l);
+              cat += (cat.empty() ? "" : ", ") + g.ref(l);
+            }
+            stmts << fmt::format("  wire [{}:0] {}_thr = {}tok_cls[{} +: {}]{};\n", cmpw - 1, b.name,
+                                 cmpw > tw ? fmt::format("{{{}'d0, ", cmpw - tw) : "", f.offset, tw, cmpw > tw ? "}" : "");
+            stmts << fmt::format("  wire {} = {{{}}} >= {}_thr;\n", b.name, cat, b.name);
+            rom_w += f.bits;
+            rom.push_back(std::move(f));
+          } else {
+            RomField f{rom_w, cw, std::vector<int>(size_t(1) << TB, 0)};
+            int k = 0;
+            for (const auto& [ce, toks] : groups) {
+              ++k;
+              for (int v : toks) f.cls[size_t(v)] = k;
+            }
+            stmts << fmt::format("  wire [{}:0] {}_cls = tok_cls[{} +: {}];\n", f.bits - 1, b.name, f.offset, f.bits);
+            stmts << fmt::format("  reg {};\n  always @(*) begin\n    case ({}_cls)\n", b.name, b.name);
+            k = 0;
+            for (const auto& [ce, toks] : groups)
+              stmts << fmt::format("      {}'d{}: {} = {};\n", f.bits, ++k, b.name, g.ge_const(pc, ce));
+            stmts << fmt::format("      default: {} = {};\n    endcase\n  end\n", b.name, g.ge_const(pc, dflt));
+            rom_w += f.bits;
+            rom.push_back(std::move(f));
           }
-          stmts << fmt::format("  wire [{}:0] {}_cls = tok_cls[{} +: {}];\n", f.bits - 1, b.name, f.offset, f.bits);
-          stmts << fmt::format("  reg {};\n  always @(*) begin\n    case ({}_cls)\n", b.name, b.name);
-          k = 0;
-          for (const auto& [ce, toks] : groups)
-            stmts << fmt::format("      {}'d{}: {} = {};\n", f.bits, ++k, b.name, g.ge_const(pc, ce));
-          stmts << fmt::format("      default: {} = {};\n    endcase\n  end\n", b.name, g.ge_const(pc, dflt));
-          rom_w += f.bits;
-          rom.push_back(std::move(f));
         } else {
           // A case over the token selects among constant comparisons. (Measured: cheaper than
           // a threshold table plus one comparator, even with many groups.)
@@ -417,10 +442,12 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     o << fmt::format("\n  // Token class ROM: {} units' classes, {} bits per token code.\n", rom.size(), rom_w);
     if (opt.comb) {
       o << fmt::format("  reg [{}:0] tok_cls;\n  always @(*) begin\n    case (tok)\n", rom_w - 1);
-      for (size_t v = 0; v < words.size(); ++v)
-        if (words[v].find('1') != std::string::npos)
-          o << fmt::format("      {}: tok_cls = {}'b{};\n", tok_literal(TB, int(v)), rom_w, words[v]);
-      o << fmt::format("      default: tok_cls = {}'d0;\n    endcase\n  end\n", rom_w);
+      // The last code's word is the default (out-of-vocabulary codes share it), so that the
+      // default arm is reachable and the case is never full (no don't-care values).
+      const std::string& dw = words.back();
+      for (size_t v = 0; v + 1 < words.size(); ++v)
+        if (words[v] != dw) o << fmt::format("      {}: tok_cls = {}'b{};\n", tok_literal(TB, int(v)), rom_w, words[v]);
+      o << fmt::format("      default: tok_cls = {}'b{};\n    endcase\n  end\n", rom_w, dw);
     } else {
       o << "  // Read on the falling edge: in_token and gen must be stable from the falling edge before\n"
            "  // the rising edge that consumes the token (true for drivers clocked on the rising edge).\n";
@@ -468,12 +495,14 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
                      LW > UW ? fmt::format("{{{}'d0, {}}}", LW - UW, uname[size_t(n.logits[size_t(v)])])
                              : uname[size_t(n.logits[size_t(v)])],
                      LW, (int64_t(w.logit_min) % (int64_t(1) << LW) + (int64_t(1) << LW)) % (int64_t(1) << LW));
-  // Pipeline stage after the head's adders: the argmax reads registered logits.
+  // Pipeline stage after the head's adders: the argmax reads registered logits. The registers
+  // are defined lazily with the argmax, so a logit that can never win leaves none behind.
+  std::map<std::string, std::pair<std::string, std::vector<std::string>>> head_defs;
   if (P >= 2) {
-    o << "\n  // --pipeline-head 2: logits registered before the argmax.\n";
+    o << "\n  // --pipeline-head " << P << ": logits registered before the argmax.\n";
     for (auto& un : uname) {
       if (un.empty()) continue;
-      o << fmt::format("  reg  [{}:0] {}_q;\n  always @(posedge clk) {}_q <= {};\n", UW - 1, un, un, un);
+      head_defs[un + "_q"] = {fmt::format("  reg  [{}:0] {}_q;\n  always @(posedge clk) {}_q <= {};\n", UW - 1, un, un, un), {}};
       un += "_q";
     }
   }
@@ -493,7 +522,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     // decide is not built (a logit that can never beat its neighbour costs nothing).
     // Definitions are printed lazily, dependencies first, when something reads them, so a
     // block whose comparison is decided by ranges leaves no dangling wire.
-    std::map<std::string, std::pair<std::string, std::vector<std::string>>> defs;
+    std::map<std::string, std::pair<std::string, std::vector<std::string>>> defs = head_defs;
     std::set<std::string> printed;
     std::function<void(const std::string&)> need = [&](const std::string& name) {
       auto it = defs.find(name);
@@ -513,6 +542,19 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
       level.push_back({uname[size_t(n.logits[size_t(v)])], "", 0, int64_t(lo) - w.logit_min, int64_t(hi) - w.logit_min});
     }
     int depth = 0;
+    // --pipeline-head P >= 3: the tournament's nodes are registered at P - 2 evenly spaced
+    // levels (never after the last one: tok_q registers that).
+    int levels = 0;
+    for (size_t m = 1; m < level.size() || levels < TB; m *= 2) ++levels;
+    std::set<int> splits;
+    for (int j = 1; j <= P - 2; ++j) {
+      int at = int(std::lround(double(levels) * j / (P - 1)));
+      if (at >= 1 && at < levels) splits.insert(at);
+    }
+    if (P >= 3 && int(splits.size()) != P - 2)
+      throw Error(fmt::format("--pipeline-head {}: the argmax has only {} levels, room for at most {} registers in it "
+                              "(use --pipeline-head {} or less)",
+                              P, levels, levels - 1, levels + 1));
     auto pass = [&](const Node& x, const std::string& nm, const char* bit) {
       std::string idx = x.ibits ? fmt::format("{{{}, {}}}", bit, x.i) : bit;
       defs[nm + "_i"] = {fmt::format("  wire [{}:0] {}_i = {};\n", x.ibits, nm, idx), {x.i}};
@@ -545,6 +587,17 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
       }
       level = std::move(next);
       ++depth;
+      if (splits.count(depth) && level.size() > 1) {
+        for (auto& x : level) {
+          for (std::string* sig : {&x.v, &x.i}) {
+            int width = sig == &x.v ? UW : x.ibits;
+            std::string q = *sig + "_q";
+            defs[q] = {fmt::format("  reg  [{}:0] {};\n  always @(posedge clk) {} <= {};\n", width - 1, q, q, *sig), {*sig}};
+            *sig = q;
+          }
+        }
+        o << fmt::format("\n  // --pipeline-head {}: the tournament registered after {} of its {} levels.\n", P, depth, levels);
+      }
     }
     need(level[0].i);
     if (P >= 1) {
@@ -571,15 +624,16 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     // mode the core waits until the prediction of the current state has arrived (in_ready).
     std::string rv;
     for (int r = R - 1; r >= 0; --r) rv += n.regs[size_t(r)].reset ? '1' : '0';
-    o << "\n  reg [1:0] busy;     // cycles until out_token reflects the state\n  reg stepped;\n";
-    o << "  assign in_ready = ~gen | (busy == 2'd0);\n  wire step = in_valid & in_ready;\n";
+    const int BW = P > 3 ? 3 : 2;
+    o << fmt::format("\n  reg [{}:0] busy;     // cycles until out_token reflects the state\n  reg stepped;\n", BW - 1);
+    o << fmt::format("  assign in_ready = ~gen | (busy == {}'d0);\n  wire step = in_valid & in_ready;\n", BW);
     o << "  always @(posedge clk) begin\n    if (rst) begin\n";
     if (R > 0) o << fmt::format("      h <= {}'b{};\n", R, rv);
-    o << fmt::format("      stepped <= 1'b0;\n      busy <= 2'd{};\n    end else if (step) begin\n", P);
+    o << fmt::format("      stepped <= 1'b0;\n      busy <= {}'d{};\n    end else if (step) begin\n", BW, P);
     for (int r = 0; r < R; ++r) o << fmt::format("      h[{}] <= {};  // {}\n", r, next_src(r), n.regs[size_t(r)].name);
-    o << fmt::format("      stepped <= 1'b1;\n      busy <= 2'd{};\n    end else if (busy != 2'd0) begin\n", P);
-    o << "      busy <= busy - 2'd1;\n    end\n  end\n";
-    o << "  assign out_valid = stepped & (busy == 2'd0);\n";
+    o << fmt::format("      stepped <= 1'b1;\n      busy <= {0}'d{1};\n    end else if (busy != {0}'d0) begin\n", BW, P);
+    o << fmt::format("      busy <= busy - {}'d1;\n    end\n  end\n", BW);
+    o << fmt::format("  assign out_valid = stepped & (busy == {}'d0);\n", BW);
     o << (R > 0 ? "  assign state = h;\n" : "  assign state = 1'b0;  // every state bit was optimised away\n");
   } else if (R > 0) {  // the state register
     o << "\n  always @(posedge clk) begin\n    if (rst) begin\n";

@@ -104,7 +104,7 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
       "style", po::value(&style)->default_value("tree"), "Verilog style: tree (optimised structure) or naive")(
       "top", po::value(&top)->default_value("tg_core"), "Verilog module name")(
       "pipeline-head", po::value(&pipeline_head)->default_value(0),
-      "pipeline registers in the output head (0..2): out_token lags by N cycles, free-running steps every N+1 cycles")(
+      "pipeline registers in the output head (0..6; 3 and more also split the argmax): out_token lags by N cycles, free-running steps every N+1 cycles")(
       "token-rom", po::bool_switch(&token_rom),
       "token tables as a block-RAM ROM read on the falling clock edge instead of LUT decoding "
       "(in_token and gen must be stable from the falling edge; see docs/model-format.md)");

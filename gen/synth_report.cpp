@@ -15,10 +15,11 @@ namespace tg {
 namespace {
 const std::vector<Device>& devices() {
   static const std::vector<Device> kDevices = {
-      {"up5k", "ice40", 5280},  {"up3k", "ice40", 2800},     {"hx1k", "ice40", 1280},    {"hx4k", "ice40", 3520},
-      {"hx8k", "ice40", 7680},  {"lp8k", "ice40", 7680},     {"lp1k", "ice40", 1280},    {"25k", "ecp5", 24288},
-      {"45k", "ecp5", 43848},   {"85k", "ecp5", 83640},      {"xc7a35t", "xilinx", 20800}, {"xc7a100t", "xilinx", 63400},
-      {"generic", "generic", 0},
+      {"up5k", "ice40", 5280, 30},   {"up3k", "ice40", 2800, 20},      {"hx1k", "ice40", 1280, 16},
+      {"hx4k", "ice40", 3520, 20},   {"hx8k", "ice40", 7680, 32},      {"lp8k", "ice40", 7680, 32},
+      {"lp1k", "ice40", 1280, 16},   {"25k", "ecp5", 24288, 56},       {"45k", "ecp5", 43848, 108},
+      {"85k", "ecp5", 83640, 208},   {"xc7a35t", "xilinx", 20800, 0},  {"xc7a100t", "xilinx", 63400, 0},
+      {"generic", "generic", 0, 0},
   };
   return kDevices;
 }
@@ -132,6 +133,11 @@ int cmd_synth_report(const std::vector<std::string>& args, const std::string&) {
                             "route. Use a smaller model (fewer units or lower fan-in) or a larger device.",
                             c.luts, dev.name, board.empty() ? dev.family : board, dev.luts));
   }
+  if (dev.brams > 0 && c.brams > dev.brams) {
+    throw Error(fmt::format("the design needs {} block RAMs but the {} has {}: it does not fit; stopping before place and "
+                            "route (gen --token-rom puts the token tables there: drop it or use a larger device).",
+                            c.brams, dev.name, dev.brams));
+  }
   if (stage == "fit") {
     std::cerr << fmt::format("fit: {} LUTs of {} on {} ({:.1f}%)\n", c.luts, dev.luts, dev.name,
                              dev.luts ? 100.0 * double(c.luts) / dev.luts : 0.0);
@@ -148,6 +154,8 @@ int cmd_synth_report(const std::vector<std::string>& args, const std::string&) {
   r["lut_capacity"] = dev.luts;
   r["ffs"] = c.ffs;
   r["carries"] = c.carries;
+  r["brams"] = c.brams;
+  r["bram_capacity"] = dev.brams;
   r["cells_by_type"] = c.by_type;
   if (dev.family == "generic") r["gate2_equivalent"] = c.gates2;
   if (!board_stat.empty()) {

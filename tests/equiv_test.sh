@@ -16,6 +16,9 @@ done
 # Token classes from the ROM (gen --token-rom), in its combinational form.
 "$tg" equiv "$work/m3.json" -o "$work/rom" --token-rom --timeout 300
 grep -q tok_cls "$work/rom/tg_opt.v" || { echo "FAIL: --token-rom left no token ROM in the optimised design"; exit 1; }
+# A trained model's integer token tables: thresholds stored in the ROM (and group indices).
+"$tg" equiv "$(dirname "$0")/../models/tiny.json" -o "$work/rom_tiny" --token-rom --timeout 600
+grep -q "_thr = tok_cls" "$work/rom_tiny/tg_opt.v" || { echo "FAIL: no threshold field in the token ROM"; exit 1; }
 if "$tg" equiv "$work/m1.json" -o "$work/bad" --mutate > "$work/bad.log" 2>&1; then
   echo "FAIL: the prover accepted a corrupted design"; cat "$work/bad.log"; exit 1
 fi
