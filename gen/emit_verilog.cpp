@@ -546,15 +546,12 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     // levels (never after the last one: tok_q registers that).
     int levels = 0;
     for (size_t m = 1; m < level.size() || levels < TB; m *= 2) ++levels;
+    // An argmax with fewer levels than that takes what fits; the remaining registers delay the
+    // predicted token, so that the latency is P whatever the vocabulary.
+    const int inner = std::max(0, std::min(P - 2, levels - 1));
+    const int extra = P >= 3 ? P - 2 - inner : 0;
     std::set<int> splits;
-    for (int j = 1; j <= P - 2; ++j) {
-      int at = int(std::lround(double(levels) * j / (P - 1)));
-      if (at >= 1 && at < levels) splits.insert(at);
-    }
-    if (P >= 3 && int(splits.size()) != P - 2)
-      throw Error(fmt::format("--pipeline-head {}: the argmax has only {} levels, room for at most {} registers in it "
-                              "(use --pipeline-head {} or less)",
-                              P, levels, levels - 1, levels + 1));
+    for (int j = 1; j <= inner; ++j) splits.insert(int(std::lround(double(levels) * j / (inner + 1))));
     auto pass = [&](const Node& x, const std::string& nm, const char* bit) {
       std::string idx = x.ibits ? fmt::format("{{{}, {}}}", bit, x.i) : bit;
       defs[nm + "_i"] = {fmt::format("  wire [{}:0] {}_i = {};\n", x.ibits, nm, idx), {x.i}};
@@ -602,8 +599,13 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     need(level[0].i);
     if (P >= 1) {
       o << fmt::format("\n  // --pipeline-head {}: the predicted token is registered.\n", P);
+      std::string src = level[0].i;
+      for (int d = extra; d >= 1; --d) {  // delay registers where the argmax had no room
+        o << fmt::format("  reg  [{}:0] tok_d{};\n  always @(posedge clk) tok_d{} <= {};\n", TB - 1, d, d, src);
+        src = fmt::format("tok_d{}", d);
+      }
       o << fmt::format("  reg  [{}:0] tok_q;\n  always @(posedge clk) tok_q <= {};\n  assign out_token = tok_q;\n", TB - 1,
-                       level[0].i);
+                       src);
     } else {
       o << fmt::format("  assign out_token = {};\n", level[0].i);
     }
