@@ -4,7 +4,7 @@
 # for the iCE40 UP5K -> one short report.
 set -euo pipefail
 model=${1:-}; board=${2:-}
-[ -n "$model" ] || model=models/random64.json  # the trained default does not route on the UP5K yet
+[ -n "$model" ] || model=models/default.json
 [ -n "$board" ] || board=ice40
 tg=build/tritgate
 name=$(basename "$model" .json)
@@ -36,7 +36,8 @@ printf '  %-28s %s\n' "model" "$model ($(gval model_state_bits) state bits, voca
   "device" "$(val device)" \
   "LUT4 / capacity" "$(val luts) / $(val lut_capacity)" \
   "flip-flops" "$(val ffs)" \
-  "Fmax" "$(val fmax_mhz) MHz (one token per clock)" \
+  "block RAMs / capacity" "$(val brams) / $(val bram_capacity) (token ROM: $(gval token_rom))" \
+  "Fmax" "$(val fmax_mhz) MHz (one token per clock teacher-forced; free-running every $(( $(gval pipeline_head) + 1 )))" \
   "flow seconds" "$(val seconds)" \
   "bitstream" "$out/top.bin" \
   "report" "$rep" \

@@ -14,6 +14,10 @@ sim/build_uart_tb.sh "$work/gen" "$work/tb" > /dev/null
 "$work/tb/tb_uart" --seed 1
 "$work/tb/tb_uart" --seed 2 --skew 1.025
 "$work/tb/tb_uart" --seed 3 --skew 0.975
+# The token tables in the falling-edge ROM (gen --token-rom, the iCE40 boards' default).
+"$tg" gen "$work/uartm.json" -o "$work/genrom" --token-rom 2>/dev/null
+sim/build_uart_tb.sh "$work/genrom" "$work/tbrom" > /dev/null
+"$work/tbrom/tb_uart" --seed 4
 # Tied logits (--degenerate): the serial argmax must keep the lowest index like the model.
 "$tg" random-model --hidden 16 --vocab 10 --fanin 4 --seed 22 --degenerate -o "$work/uartdg.json" 2>/dev/null
 "$tg" gen "$work/uartdg.json" -o "$work/gendg" 2>/dev/null

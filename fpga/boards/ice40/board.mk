@@ -12,3 +12,5 @@ PROGRAMMER  := iceprog
 # clock constraint is not met.
 TIMING_MUST_MEET := 0
 PNR_FREQ_MHZ     := 48
+# Generator options unless GEN_FLAGS is given: token tables in EBR; logits, argmax (twice) and token registered.
+BOARD_GEN_FLAGS := --token-rom --pipeline-head 4
