@@ -12,7 +12,9 @@ set -euo pipefail
 tg=$1; device=$2; top_src=$3; top=$4; top_params=$5; fanin=$6; vocab=$7; hidden_list=$8; util=$9; out=${10}
 # Synthesis (synth_ice40) does not depend on the iCE40 device: points are shared between
 # boards with the same top under build/capacity/ and reused when present.
-work=build/capacity/$top-k$fanin-v$vocab
+# Generator options (the board's GEN_FLAGS, e.g. --token-rom) are part of the cache key.
+gen_flags=${TG_GEN_FLAGS:-}
+work=build/capacity/$top-k$fanin-v$vocab$(echo "$gen_flags" | tr -c 'a-z0-9\n' '_' | sed 's/^_*/-/;s/-$//')
 mkdir -p "$work"
 
 core_luts() {  # hidden -> LUT4 count of the whole design (core and board top)
@@ -20,11 +22,15 @@ core_luts() {  # hidden -> LUT4 count of the whole design (core and board top)
   mkdir -p "$d"
   if [ ! -s "$d/stat.json" ]; then
     "$tg" random-model --hidden "$h" --vocab "$vocab" --fanin "$fanin" --head-fanin "$fanin" --seed 1 -o "$d/m.json" 2>/dev/null
-    "$tg" gen "$d/m.json" -o "$d/gen" 2>/dev/null
+    # shellcheck disable=SC2086
+    "$tg" gen "$d/m.json" -o "$d/gen" $gen_flags 2>/dev/null
     yosys -q -l "$d/yosys.log" -p "read_verilog -I$d/gen $d/gen/tg_core.v $top_src; $top_params synth_ice40 -top $top; tee -q -o $d/stat.json.tmp stat -json" >/dev/null
     mv "$d/stat.json.tmp" "$d/stat.json"
   fi
   python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['design']['num_cells_by_type'].get('SB_LUT4', 0))" "$d/stat.json"
+}
+core_brams() {  # hidden -> block RAMs of the design (after core_luts)
+  python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['design']['num_cells_by_type']; print(sum(v for k, v in c.items() if k.startswith('SB_RAM')))" "$work/h$1/stat.json"
 }
 
 pts=()
@@ -32,7 +38,7 @@ for h in $hidden_list; do
   t0=$(date +%s)
   l=$(core_luts "$h")
   echo "capacity: hidden $h, fan-in $fanin, vocab $vocab: $l LUT4 ($top), $(( $(date +%s) - t0 )) s" >&2
-  pts+=("$h:$l")
+  pts+=("$h:$l:$(core_brams "$h")")
 done
 
 board=0
@@ -43,12 +49,19 @@ if [ "$top" != tg_top_core ]; then
 fi
 echo '{"lut4_lower_bound": 0}' > "$work/zero.json"
 cap=$("$tg" synth-report --stage estimate --gen-report "$work/zero.json" --device "$device" 2>&1 | sed -n 's/.* has \([0-9]*\)$/\1/p')
+bram_cap=$(python3 -c "import json,sys; print({'up5k':30,'up3k':20,'hx1k':16,'lp1k':16,'hx4k':20,'hx8k':32,'lp8k':32}.get(sys.argv[1],0))" "$device")
 [ -n "$cap" ] || { echo "capacity: cannot read the LUT capacity of $device" >&2; exit 1; }
 
-python3 - "$out" "$device" "$cap" "$board" "$fanin" "$vocab" "$util" "${pts[@]}" <<'PY'
+python3 - "$out" "$device" "$cap" "$board" "$fanin" "$vocab" "$util" "$bram_cap" "$gen_flags" "${pts[@]}" <<'PY'
 import json, sys
 out, device, cap, board, fanin, vocab, util = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
-pts = [tuple(map(int, p.split(":"))) for p in sys.argv[8:]]
+bram_cap, gen_flags = int(sys.argv[8]), sys.argv[9]
+pts3 = [tuple(map(int, p.split(":"))) for p in sys.argv[10:]]
+pts = [(h, l) for h, l, _ in pts3]
+# Block RAMs (gen --token-rom) grow with the units too: the largest hidden size within the
+# device's EBRs from the measured points (brams per unit of the largest point, rounded up).
+hb = max(pts3)
+bram_hmax = int(bram_cap * hb[0] / hb[2]) if bram_cap and hb[2] else None
 n = len(pts)
 mx = sum(h for h, _ in pts) / n
 my = sum(l for _, l in pts) / n
@@ -57,9 +70,14 @@ b = sum((h - mx) * (l - my) for h, l in pts) / sxx if sxx else 0.0
 a = my - b * mx
 budget = cap * util
 hmax = int((budget - a) / b) if b > 0 else None
+lut_hmax = hmax
+if hmax is not None and bram_hmax is not None and bram_hmax < hmax:
+    hmax = bram_hmax
 worst = max(abs(l - (a + b * h)) / l for h, l in pts if l)
 r = {"device": device, "lut_capacity": cap, "utilisation_limit": util, "board_logic_luts": board, "fanin": fanin,
-     "vocab": vocab, "points": [{"hidden": h, "luts": l} for h, l in pts],
+     "vocab": vocab, "gen_flags": gen_flags, "bram_capacity": bram_cap,
+     "points": [{"hidden": h, "luts": l, "brams": e} for h, l, e in pts3],
+     "max_hidden_by_luts": lut_hmax, "max_hidden_by_brams": bram_hmax,
      "fit": {"luts_per_unit": round(b, 3), "intercept": round(a, 1), "worst_relative_error": round(worst, 4)},
      "max_hidden": hmax}
 json.dump(r, open(out, "w"), indent=2)
@@ -75,14 +93,16 @@ PY
 hmax=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['max_hidden'] or 0)" "$out")
 if [ "${CHECK:-1}" = 1 ] && [ "$hmax" -gt 0 ]; then
   l=$(core_luts "$hmax")
-  python3 - "$out" "$hmax" "$l" <<'PY'
+  e=$(core_brams "$hmax")
+  python3 - "$out" "$hmax" "$l" "$e" <<'PY'
 import json, sys
-out, h, l = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+out, h, l, e = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 r = json.load(open(out))
-r["check"] = {"hidden": h, "luts": l, "fits": l <= r["lut_capacity"]}
+fits = l <= r["lut_capacity"] and (not r["bram_capacity"] or e <= r["bram_capacity"])
+r["check"] = {"hidden": h, "luts": l, "brams": e, "fits": fits}
 json.dump(r, open(out, "w"), indent=2)
-print(f"capacity: check: hidden {h} synthesised: {l} LUT4 of {r['lut_capacity']} "
-      f"({'fits' if l <= r['lut_capacity'] else 'does NOT fit'})")
+print(f"capacity: check: hidden {h} synthesised: {l} LUT4 of {r['lut_capacity']}, {e} block RAMs of "
+      f"{r['bram_capacity']} ({'fits' if fits else 'does NOT fit'})")
 PY
 fi
 echo "capacity: -> $out" >&2
