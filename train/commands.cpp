@@ -33,6 +33,7 @@ int cmd_train(const std::vector<std::string>& args, const std::string& full) {
       "batch", po::value(&o.batch)->default_value(o.batch), "parallel streams per step")(
       "bptt", po::value(&o.bptt)->default_value(o.bptt), "truncated back-propagation length")(
       "lr", po::value(&o.lr)->default_value(o.lr), "Adam learning rate (float stage)")(
+      "qat-lr", po::value(&o.qat_lr)->default_value(o.qat_lr), "learning rate of the quantised stages (0: lr/3)")(
       "distill", po::value(&o.distill)->default_value(o.distill), "weight of the float teacher's soft targets in QAT")(
       "float-frac", po::value(&o.float_frac)->default_value(o.float_frac), "share of the budget for the float stage")(
       "delta", po::value(&o.delta)->default_value(o.delta), "ternary threshold ratio")(

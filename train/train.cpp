@@ -407,6 +407,7 @@ void check_options(const Options& o) {
   if (o.steps > 0 && o.minutes > 0) throw Error("train: give either --minutes or --steps, not both");
   if (o.batch < 1 || o.bptt < 1) throw Error("--batch/--bptt: expected positive values");
   if (!(o.lr > 0)) throw Error("--lr: expected a positive learning rate");
+  if (!(o.qat_lr >= 0)) throw Error("--qat-lr: expected a positive learning rate (or 0: --lr / 3)");
   if (o.distill < 0 || o.distill > 1) throw Error("--distill: expected a weight in [0, 1]");
   if (o.float_frac < 0.05 || o.float_frac > 0.85) throw Error("--float-frac: expected 0.05..0.85");
   if (!(o.soft_frac > 0) || o.float_frac + o.soft_frac > 0.95)
@@ -658,6 +659,7 @@ Result train(const Options& o) {
   new_opt(o.lr);
 
   const double ff = o.float_frac, sf = o.soft_frac;
+  const double qlr = o.qat_lr > 0 ? o.qat_lr : o.lr / 3;
   auto frac_now = [&]() { return o.steps > 0 ? double(step) / double(o.steps) : elapsed / (o.minutes * 60); };
   // Budget shares: dense float [0, fd), float under fan-in masks (gradual magnitude pruning over
   // the first 60% of it) [fd, ff), ternary weights with a soft state [ff, ff + sf), binary rest.
@@ -697,7 +699,7 @@ Result train(const Options& o) {
       h = lm->zero_state(B);
     }
     lm->stage = s;
-    new_opt(s <= kSparse ? o.lr : o.lr / 3);
+    new_opt(s <= kSparse ? o.lr : qlr);
   };
 
   if (o.resume) {
@@ -724,7 +726,7 @@ Result train(const Options& o) {
     lm->surrogate_tau = o.surrogate_tau;
     lm->surrogate_int = o.surrogate == "int";
     for (int l = 0; l < o.layers; ++l) ar.read(fmt::format("tg_h{}", l), h[size_t(l)]);
-    new_opt(lm->stage <= kSparse ? o.lr : o.lr / 3);
+    new_opt(lm->stage <= kSparse ? o.lr : qlr);
     if (fs::exists(ckpt_opt)) torch::load(*opt, ckpt_opt);
     if (o.distill > 0 && lm->stage >= kTernary) {
       Model probe;
@@ -790,7 +792,7 @@ Result train(const Options& o) {
       }
     } else {
       double q = std::clamp((frac_now() - ff) / (1 - ff), 0.0, 1.0);
-      lr = o.lr / 3 * (1 - 0.9 * q);
+      lr = qlr * (1 - 0.9 * q);
       if (s == kTernary) {
         lm->delta_now = o.delta * std::min(1.0, 2 * p);
         lm->tau_now = 1 - (1 - o.tau_end) * p;  // 1 -> tau_end, linear
@@ -886,6 +888,7 @@ Result train(const Options& o) {
                   {"batch", B},
                   {"bptt", T},
                   {"lr", o.lr},
+                  {"qat_lr", qlr},
                   {"distill", o.distill},
                   {"levels", o.levels},
                   {"float_frac", o.float_frac},

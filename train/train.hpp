@@ -24,7 +24,8 @@ struct Options {
   bool resume = false;
   int batch = 32;           // parallel streams
   int bptt = 64;            // truncated back-propagation length
-  double lr = 1e-2;         // Adam learning rate of the float stage (QAT uses lr/3, decayed)
+  double lr = 1e-2;         // Adam learning rate of the float stage
+  double qat_lr = 0;        // learning rate at the start of the quantised stages (0: lr/3), decayed to a tenth
   double distill = 0.0;     // weight of the KL to the float teacher in the quantised stages
   double float_frac = 0.5;  // share of the budget for the float stages (dense 1/5, then fan-in masked)
   double delta = 0.4;       // ternary threshold ratio (of the mean |w| of a row's kept weights)
