@@ -30,6 +30,11 @@ struct VerilogOptions {
   // stable from the falling edge before the consuming rising edge (any driver clocked on the
   // rising edge satisfies this). In the comb form the ROM is a combinational case.
   bool token_rom = false;
+  // Up to this many units (with a token table, in the first layer, one threshold) are evaluated
+  // mostly in a block RAM of their own, read on the falling edge like the token ROM: the address
+  // is the token and up to 11 - TB of the unit's state inputs, the word the effective threshold
+  // on the popcount of its remaining inputs. Each takes one iCE40 EBR.
+  int unit_roms = 0;
 };
 
 std::string header_comment(const ir::Netlist& n, const std::string& comment_prefix);

@@ -213,6 +213,8 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   if (P < 0 || P > 6) throw Error(fmt::format("--pipeline-head: expected 0 to 6, got {}", opt.pipeline_head));
   if (P > 0 && naive) throw Error("--pipeline-head needs the tree style");
   if (opt.token_rom && naive) throw Error("--token-rom needs the tree style");
+  if (opt.unit_roms < 0) throw Error("--unit-roms: expected a number of units >= 0");
+  if (opt.unit_roms > 0 && naive) throw Error("--unit-roms needs the tree style");
   Widths w = widths(n);
   const int R = int(n.regs.size());
   const int TB = n.token_bits;
@@ -262,12 +264,18 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   };
   std::vector<RomField> rom;
   int rom_w = 0;
+  // --unit-roms: units that get a block RAM of their own (sums read by one comparator only).
+  int unit_roms_left = naive ? 0 : opt.unit_roms;
+  std::vector<int> cmp_readers(n.sums.size(), 0);
+  for (const auto& bb : n.bits)
+    if (bb.kind == Bit::Kind::Cmp) ++cmp_readers[size_t(bb.a)];
+  std::ostringstream unit_rom_decls;
 
-  auto literal_list = [&](int s, int64_t& base) {
+  auto literal_list = [&](int s, int64_t& base, const std::set<int>& skip = {}) {
     std::vector<Gates::Lit> lits;
     base = n.sums[size_t(s)].offset;
     for (const auto& t : n.sums[size_t(s)].terms) {
-      if (t.weight == 0) continue;
+      if (t.weight == 0 || skip.count(t.bit)) continue;
       const Bit& b = n.bits[size_t(t.bit)];
       if (b.kind == Bit::Kind::Const) {
         base += t.weight * b.a;
@@ -347,6 +355,84 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
         bit_lit[i] = g.ext(b.name, 1);
         g.use(bit_lit[i]);
         continue;
+      }
+      if (sm.table >= 0 && unit_roms_left > 0 && cmp_readers[size_t(b.a)] == 1) {
+        // --unit-roms: the unit in a block RAM of its own, addressed by the token and up to
+        // 11 - TB of its state inputs; it holds the effective threshold on the popcount of the
+        // remaining inputs (one EBR: 2048x2, 1024x4, 512x8 or 256x16).
+        std::vector<std::pair<int, int>> absorb;  // (state register, weight)
+        for (const auto& t : sm.terms)
+          if (t.weight != 0 && n.bits[size_t(t.bit)].kind == Bit::Kind::State) absorb.push_back({t.bit, t.weight});
+        int nlits = 0;
+        for (const auto& t : sm.terms)
+          if (t.weight != 0 && n.bits[size_t(t.bit)].kind != Bit::Kind::Const) ++nlits;
+        int A = std::min<int>(int(absorb.size()), 11 - TB), ow = 0;
+        for (; A > 0; --A) {
+          ow = unsigned_bits(int64_t(nlits - A) + 1);
+          int ebr_w = ow <= 2 ? 2 : ow <= 4 ? 4 : ow <= 8 ? 8 : 16;
+          if ((int64_t(1) << (TB + A)) * ebr_w <= 4096) break;
+        }
+        if (A >= 2) {
+          --unit_roms_left;
+          absorb.resize(size_t(A));
+          std::set<int> skip;
+          for (auto& [bit, wt] : absorb) skip.insert(bit);
+          int64_t base = 0;
+          std::vector<Gates::Lit> lits = literal_list(b.a, base, skip);
+          auto pc = g.popcount(sm.name + "_r", lits, 0);
+          const int64_t rem = int64_t(lits.size());
+          const auto& tab = n.tables[size_t(sm.table)];
+          const int depth = 1 << (TB + A);
+          // Word at address {token, absorbed bits (first term lowest)}.
+          std::string hex;
+          std::vector<int> words(static_cast<size_t>(depth), 0);
+          for (int adr = 0; adr < depth; ++adr) {
+            int tk = adr >> A;
+            int64_t v = base + (tk < n.vocab ? tab[size_t(tk)] : 0);
+            for (int j = 0; j < A; ++j)
+              if ((adr >> j) & 1) v += absorb[size_t(j)].second;
+            words[size_t(adr)] = int(std::clamp<int64_t>(int64_t(b.b) - v, 0, rem + 1));
+          }
+          std::string addr = "tok";
+          for (int j = A - 1; j >= 0; --j) {
+            int r = n.bits[size_t(absorb[size_t(j)].first)].a;
+            reg_read[size_t(r)] = 1;
+            addr += fmt::format(", h[{}]", r);
+          }
+          // The memory's contents as one constant, word k at bits [k*ow, k*ow+ow).
+          for (int k = depth * ow / 4 - 1 + (depth * ow % 4 ? 1 : 0); k >= 0; --k) {
+            int nib = 0;
+            for (int bt = 0; bt < 4; ++bt) {
+              int pos = k * 4 + bt;
+              if (pos < depth * ow && ((words[size_t(pos / ow)] >> (pos % ow)) & 1)) nib |= 1 << bt;
+            }
+            hex += "0123456789abcdef"[nib];
+          }
+          const int cmpw = std::max(ow, int(pc.size()));
+          std::string cat;
+          for (int k = cmpw - 1; k >= 0; --k) {
+            Gates::Lit l = k < int(pc.size()) ? pc[size_t(k)] : Gates::Lit{-1, 0, 0};
+            g.use(l);
+            cat += (cat.empty() ? "" : ", ") + g.ref(l);
+          }
+          unit_rom_decls << fmt::format("\n  // {}: {} state inputs and the token address its own ROM ({} x {} bits).\n",
+                                        b.name, A, depth, ow);
+          unit_rom_decls << fmt::format("  localparam [{}:0] {}_INIT = {}'h{};\n", depth * ow - 1, b.name, depth * ow, hex);
+          if (opt.comb) {
+            unit_rom_decls << fmt::format("  wire [{}:0] {}_e = {}_INIT[{{{}}} * {} +: {}];\n", ow - 1, b.name, b.name, addr, ow, ow);
+          } else {
+            unit_rom_decls << fmt::format("  (* ram_style = \"block\" *) reg [{}:0] {}_rom [0:{}];\n", ow - 1, b.name, depth - 1);
+            unit_rom_decls << fmt::format("  integer {}_k;\n  initial for ({}_k = 0; {}_k < {}; {}_k = {}_k + 1) {}_rom[{}_k] = {}_INIT[{}_k * {} +: {}];\n",
+                                          b.name, b.name, b.name, depth, b.name, b.name, b.name, b.name, b.name, b.name, ow, ow);
+            unit_rom_decls << fmt::format("  reg  [{}:0] {}_e;\n  always @(negedge clk) {}_e <= {}_rom[{{{}}}];\n", ow - 1, b.name,
+                                          b.name, b.name, addr);
+          }
+          stmts << fmt::format("  wire {} = {{{}{}}} >= {}{}_e{};\n", b.name, cat, "", cmpw > ow ? fmt::format("{{{}'d0, ", cmpw - ow) : "",
+                               b.name, cmpw > ow ? "}" : "");
+          bit_lit[i] = g.ext(b.name, 4);
+          g.use(bit_lit[i]);
+          continue;
+        }
       }
       if (!sum_done[size_t(b.a)]) {
         sum_done[size_t(b.a)] = 1;
@@ -458,6 +544,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
       o << fmt::format("  end\n  reg [{}:0] tok_cls;\n  always @(negedge clk) tok_cls <= tok_rom[tok];\n", rom_w - 1);
     }
   }
+  o << unit_rom_decls.str();
   flush();
 
   // Head: logit_v - logit_min as an unsigned sum, then argmax.

@@ -78,6 +78,7 @@ std::string miter(const ir::Netlist& plain, const ir::Netlist& opt) {
 int cmd_equiv_impl(const std::vector<std::string>& args) {
   std::string path, outdir, engine;
   bool mutate = false, token_rom = false;
+  int unit_roms = 0;
   int timeout = 600;
   po::options_description d("equiv options");
   d.add_options()("model", po::value(&path)->required(), "model file")(
@@ -86,7 +87,8 @@ int cmd_equiv_impl(const std::vector<std::string>& args) {
       "engine", po::value(&engine)->default_value("dprove"),
       "ABC engine: dprove (induction with register correspondence), pdr (IC3) or bmc3 (bounded, 64 cycles)")(
       "mutate", po::bool_switch(&mutate), "self-test: invert one kept register's next value; the proof must fail")(
-      "token-rom", po::bool_switch(&token_rom), "the optimised side reads token classes from the ROM (gen --token-rom)");
+      "token-rom", po::bool_switch(&token_rom), "the optimised side reads token classes from the ROM (gen --token-rom)")(
+      "unit-roms", po::value(&unit_roms)->default_value(0), "the optimised side puts up to N units in ROMs (gen --unit-roms)");
   po::positional_options_description p;
   p.add("model", 1);
   po::variables_map vm;
@@ -107,6 +109,7 @@ int cmd_equiv_impl(const std::vector<std::string>& args) {
   po_.top = "tg_plain";
   oo.top = "tg_opt";
   oo.token_rom = token_rom;
+  oo.unit_roms = unit_roms;
   write_file_atomic(outdir + "/tg_plain.v", emit::verilog(plain, po_));
   std::string ov = emit::verilog(opt, oo);
   if (mutate) {

@@ -95,7 +95,7 @@ int cmd_check(const std::vector<std::string>& args, const std::string&) {
 int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   std::string path, outdir, pass_list, style, top;
   bool list = false, token_rom = false;
-  int pipeline_head = 0;
+  int pipeline_head = 0, unit_roms = 0;
   po::options_description d("gen options");
   d.add_options()("model", po::value(&path), "model file")("output,o", po::value(&outdir), "output directory")(
       "passes", po::value(&pass_list)->default_value("default"),
@@ -107,7 +107,10 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
       "pipeline registers in the output head (0..6; 3 and more also split the argmax): out_token lags by N cycles, free-running steps every N+1 cycles")(
       "token-rom", po::bool_switch(&token_rom),
       "token tables as a block-RAM ROM read on the falling clock edge instead of LUT decoding "
-      "(in_token and gen must be stable from the falling edge; see docs/model-format.md)");
+      "(in_token and gen must be stable from the falling edge; see docs/model-format.md)")(
+      "unit-roms", po::value(&unit_roms)->default_value(0),
+      "up to N units evaluated mostly in a block RAM of their own (token + state inputs as the address), "
+      "read on the falling edge; one EBR each");
   po::positional_options_description p;
   p.add("model", 1);
   po::variables_map vm;
@@ -137,6 +140,7 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   vo.style = style;
   vo.pipeline_head = pipeline_head;
   vo.token_rom = token_rom;
+  vo.unit_roms = unit_roms;
   std::string v = emit::verilog(n, vo);
   std::string ref = emit::cpp_reference(n, "tg_ref");
   std::string glue = emit::verilator_glue(n, top, pipeline_head);
@@ -148,6 +152,7 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
                            {"style", style},
                            {"pipeline_head", pipeline_head},
                            {"token_rom", token_rom},
+                           {"unit_roms", unit_roms},
                            {"vocab", n.vocab},
                            {"token_bits", n.token_bits},
                            {"model_state_bits", n.model_state_bits},

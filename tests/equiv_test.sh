@@ -16,6 +16,9 @@ done
 # Token classes from the ROM (gen --token-rom), in its combinational form.
 "$tg" equiv "$work/m3.json" -o "$work/rom" --token-rom --timeout 300
 grep -q tok_cls "$work/rom/tg_opt.v" || { echo "FAIL: --token-rom left no token ROM in the optimised design"; exit 1; }
+# Units in ROMs of their own (gen --unit-roms), the rest through the token ROM.
+"$tg" equiv "$work/m1.json" -o "$work/urom" --token-rom --unit-roms 4 --timeout 300
+grep -q "_INIT\[" "$work/urom/tg_opt.v" || { echo "FAIL: --unit-roms left no unit ROM in the optimised design"; exit 1; }
 # A trained model's integer token tables: thresholds stored in the ROM (and group indices).
 "$tg" equiv "$(dirname "$0")/../models/tiny.json" -o "$work/rom_tiny" --token-rom --timeout 600
 grep -q "_thr = tok_cls" "$work/rom_tiny/tg_opt.v" || { echo "FAIL: no threshold field in the token ROM"; exit 1; }

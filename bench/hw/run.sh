@@ -17,7 +17,8 @@ if [ ${#models[@]} -eq 0 ]; then
   [ -f "$root/models/default.json" ] && models+=("$root/models/default.json")
 fi
 variants=("naive|--style naive" "tree|" "tree+pipe2|--pipeline-head 2" "tree+rom|--token-rom"
-          "tree+rom+pipe3|--token-rom --pipeline-head 3" "tree+rom+pipe4|--token-rom --pipeline-head 4")
+          "tree+rom+pipe3|--token-rom --pipeline-head 3" "tree+rom+pipe4|--token-rom --pipeline-head 4"
+          "tree+rom+units25+pipe3|--token-rom --unit-roms 25 --pipeline-head 3")
 [ -n "${VARIANTS:-}" ] && IFS=';' read -r -a variants <<< "$VARIANTS"
 printf '| model | RTL | LUT4 | vs naive | carries | EBR | FFs | Fmax MHz | vs naive | LUT4 lower bound | synth+pnr s |\n'
 printf '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
