@@ -271,6 +271,16 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     if (bb.kind == Bit::Kind::Cmp) ++cmp_readers[size_t(bb.a)];
   std::ostringstream unit_rom_decls;
 
+  // The bits (LSB first) as a Verilog concatenation of `width` entries, zero-extended.
+  auto concat = [&](const std::vector<Gates::Lit>& bits, int width) {
+    std::string cat;
+    for (int k = width - 1; k >= 0; --k) {
+      Gates::Lit l = k < int(bits.size()) ? bits[size_t(k)] : Gates::Lit{-1, 0, 0};
+      g.use(l);
+      cat += (cat.empty() ? "" : ", ") + g.ref(l);
+    }
+    return cat;
+  };
   auto literal_list = [&](int s, int64_t& base, const std::set<int>& skip = {}) {
     std::vector<Gates::Lit> lits;
     base = n.sums[size_t(s)].offset;
@@ -409,12 +419,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
             hex += "0123456789abcdef"[nib];
           }
           const int cmpw = std::max(ow, int(pc.size()));
-          std::string cat;
-          for (int k = cmpw - 1; k >= 0; --k) {
-            Gates::Lit l = k < int(pc.size()) ? pc[size_t(k)] : Gates::Lit{-1, 0, 0};
-            g.use(l);
-            cat += (cat.empty() ? "" : ", ") + g.ref(l);
-          }
+          std::string cat = concat(pc, cmpw);
           unit_rom_decls << fmt::format("\n  // {}: {} state inputs and the token address its own ROM ({} x {} bits).\n",
                                         b.name, A, depth, ow);
           unit_rom_decls << fmt::format("  localparam [{}:0] {}_INIT = {}'h{};\n", depth * ow - 1, b.name, depth * ow, hex);
@@ -471,12 +476,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
             for (const auto& [ce, toks] : groups)
               for (int v : toks) f.cls[size_t(v)] = int(std::min(ce, never));
             const int cmpw = std::max(tw, int(pc.size()));
-            std::string cat;
-            for (int k = cmpw - 1; k >= 0; --k) {
-              Gates::Lit l = k < int(pc.size()) ? pc[size_t(k)] : Gates::Lit{-1, 0, 0};
-              g.use(l);
-              cat += (cat.empty() ? "" : ", ") + g.ref(l);
-            }
+            std::string cat = concat(pc, cmpw);
             stmts << fmt::format("  wire [{}:0] {}_thr = {}tok_cls[{} +: {}]{};\n", cmpw - 1, b.name,
                                  cmpw > tw ? fmt::format("{{{}'d0, ", cmpw - tw) : "", f.offset, tw, cmpw > tw ? "}" : "");
             stmts << fmt::format("  wire {} = {{{}}} >= {}_thr;\n", b.name, cat, b.name);
@@ -568,12 +568,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
       continue;
     }
     auto bits = g.popcount(n.sums[size_t(s)].name, lits, k);
-    std::string cat;
-    for (int i = UW - 1; i >= 0; --i) {
-      Gates::Lit l = i < int(bits.size()) ? bits[size_t(i)] : Gates::Lit{-1, 0, 0};
-      g.use(l);
-      cat += (cat.empty() ? "" : ", ") + g.ref(l);
-    }
+    std::string cat = concat(bits, UW);
     stmts << fmt::format("  wire [{}:0] {} = {{{}}};\n", UW - 1, uname[size_t(s)], cat);
   }
   flush();
