@@ -35,6 +35,10 @@ struct VerilogOptions {
   // is the token and up to 11 - TB of the unit's state inputs, the word the effective threshold
   // on the popcount of its remaining inputs. Each takes one iCE40 EBR.
   int unit_roms = 0;
+  // Also write every compressor tree as one multi-bit addition under `ifdef TG_SIM_ARITH`:
+  // the same function, evaluated much faster by Verilator (sim/build_tb.sh TG_SIM_ARITH=1).
+  // Synthesis and the other simulators keep reading the gate form.
+  bool sim_arith = false;
 };
 
 std::string header_comment(const ir::Netlist& n, const std::string& comment_prefix);

@@ -69,13 +69,21 @@ class Gates {
     nodes_[size_t(i)].used = true;
     for (int d : nodes_[size_t(i)].deps) mark(d);
   }
+  // With sim_arith, each compressor tree is also written as one multi-bit addition under
+  // `ifdef TG_SIM_ARITH` (what simulators evaluate fastest); the gate form stays the default.
+  bool sim_arith = false;
   // Prints the used gates not printed yet, in creation (topological) order.
   void print(std::ostringstream& o) {
-    for (auto& nd : nodes_)
-      if (nd.used && !nd.printed && !nd.expr.empty()) {
-        o << "  wire " << nd.name << " = " << nd.expr << ";\n";
-        nd.printed = true;
+    size_t gi = 0;
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      while (gi < groups_.size() && groups_[gi].end <= int(i)) ++gi;
+      if (gi < groups_.size() && groups_[gi].start == int(i)) {
+        print_group(o, groups_[gi]);
+        i = size_t(groups_[gi].end) - 1;
+        continue;
       }
+      print_node(o, nodes_[i]);
+    }
   }
 
   // Full and half adders, folding constant inputs.
@@ -128,6 +136,7 @@ class Gates {
     // The result needs at most unsigned_bits(count + constant) columns; sizing them up front
     // keeps column references valid while carries are pushed.
     std::vector<std::vector<Lit>> cols(size_t(unsigned_bits(int64_t(lits.size()) + constant) + 1));
+    const int first = int(nodes_.size());
     for (const Lit& l : lits)
       if (l.node >= 0 || l.value) cols[0].push_back(l);
     for (int i = 0; constant >> i; ++i) {
@@ -163,6 +172,7 @@ class Gates {
     }
     while (out.size() > 1 && out.back().node < 0 && out.back().value == 0) out.pop_back();
     if (out.empty()) out.push_back(Lit{-1, 0, 0});
+    if (sim_arith && int(nodes_.size()) > first) groups_.push_back({first, int(nodes_.size()), pfx, lits, constant, out});
     return out;
   }
 
@@ -198,6 +208,42 @@ class Gates {
     bool used;
     bool printed;
   };
+  struct Group {  // the nodes [start, end) of one compressor tree
+    int start, end;
+    std::string pfx;
+    std::vector<Lit> inputs;
+    int64_t constant;
+    std::vector<Lit> outputs;
+  };
+  std::vector<Group> groups_;
+  void print_node(std::ostringstream& o, Node& nd) {
+    if (nd.used && !nd.printed && !nd.expr.empty()) {
+      o << "  wire " << nd.name << " = " << nd.expr << ";\n";
+      nd.printed = true;
+    }
+  }
+  void print_group(std::ostringstream& o, const Group& gr) {
+    bool any = false;
+    for (int i = gr.start; i < gr.end; ++i) any |= nodes_[size_t(i)].used && !nodes_[size_t(i)].printed;
+    if (!any) return;
+    const int w = int(gr.outputs.size());
+    std::string sum;
+    for (const Lit& l : gr.inputs)
+      if (l.node >= 0 || l.value)
+        sum += fmt::format("{}{{{}'d0, {}}}", sum.empty() ? "" : " + ", w - 1, ref(l));
+    if (gr.constant) sum += fmt::format(" + {}'d{}", w, gr.constant);
+    o << "`ifdef TG_SIM_ARITH\n";
+    o << fmt::format("  /* verilator lint_off UNUSEDSIGNAL */\n  wire [{}:0] {}_cnt = {};\n  /* verilator lint_on UNUSEDSIGNAL */\n",
+                     w - 1, gr.pfx, sum);
+    for (int k = 0; k < w; ++k) {
+      const Lit& l = gr.outputs[size_t(k)];
+      if (l.node >= gr.start && l.node < gr.end && nodes_[size_t(l.node)].used)
+        o << fmt::format("  wire {} = {}_cnt[{}];\n", nodes_[size_t(l.node)].name, gr.pfx, k);
+    }
+    o << "`else\n";
+    for (int i = gr.start; i < gr.end; ++i) print_node(o, nodes_[size_t(i)]);
+    o << "`endif\n";
+  }
   std::vector<Node> nodes_;
 };
 
@@ -249,6 +295,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   }
 
   Gates g;
+  g.sim_arith = opt.sim_arith && !naive;
   std::vector<Gates::Lit> bit_lit(n.bits.size()), neg_lit(n.bits.size());
   std::vector<char> reg_read(size_t(R), 0);
   std::vector<char> sum_done(n.sums.size(), 0);

@@ -77,7 +77,7 @@ std::string miter(const ir::Netlist& plain, const ir::Netlist& opt) {
 
 int cmd_equiv_impl(const std::vector<std::string>& args) {
   std::string path, outdir, engine;
-  bool mutate = false, token_rom = false;
+  bool mutate = false, token_rom = false, sim_arith = false;
   int unit_roms = 0;
   int timeout = 600;
   po::options_description d("equiv options");
@@ -88,7 +88,9 @@ int cmd_equiv_impl(const std::vector<std::string>& args) {
       "ABC engine: dprove (induction with register correspondence), pdr (IC3) or bmc3 (bounded, 64 cycles)")(
       "mutate", po::bool_switch(&mutate), "self-test: invert one kept register's next value; the proof must fail")(
       "token-rom", po::bool_switch(&token_rom), "the optimised side reads token classes from the ROM (gen --token-rom)")(
-      "unit-roms", po::value(&unit_roms)->default_value(0), "the optimised side puts up to N units in ROMs (gen --unit-roms)");
+      "unit-roms", po::value(&unit_roms)->default_value(0), "the optimised side puts up to N units in ROMs (gen --unit-roms)")(
+      "sim-arith", po::bool_switch(&sim_arith),
+      "prove the optimised side's arithmetic rendering (gen --sim-arith, read with TG_SIM_ARITH defined)");
   po::positional_options_description p;
   p.add("model", 1);
   po::variables_map vm;
@@ -110,6 +112,7 @@ int cmd_equiv_impl(const std::vector<std::string>& args) {
   oo.top = "tg_opt";
   oo.token_rom = token_rom;
   oo.unit_roms = unit_roms;
+  oo.sim_arith = sim_arith;
   write_file_atomic(outdir + "/tg_plain.v", emit::verilog(plain, po_));
   std::string ov = emit::verilog(opt, oo);
   if (mutate) {
@@ -125,9 +128,9 @@ int cmd_equiv_impl(const std::vector<std::string>& args) {
   std::string abc = find_tool({"berkeley-abc", "yosys-abc"}, "berkeley-abc");
   int st = 0;
   std::string ylog = run_capture(
-      fmt::format("{} -q -l {}/yosys.log -p 'read_verilog -sv {}/tg_plain.v {}/tg_opt.v {}/tg_miter.v; proc -norom; prep -top tg_miter; "
+      fmt::format("{} -q -l {}/yosys.log -p 'read_verilog -sv {}{}/tg_plain.v {}/tg_opt.v {}/tg_miter.v; proc -norom; prep -top tg_miter; "
                   "flatten; memory_map; techmap; opt -fast; dffunmap; aigmap; opt_clean; write_aiger -zinit {}/miter.aig'",
-                  yosys, outdir, outdir, outdir, outdir, outdir),
+                  yosys, outdir, sim_arith ? "-DTG_SIM_ARITH " : "", outdir, outdir, outdir, outdir),
       st);
   if (st != 0) throw Error(fmt::format("yosys failed building the miter (see {}/yosys.log):\n{}", outdir, ylog));
   std::string abc_cmd = engine == "bmc3" ? "bmc3 -F 64" : engine;

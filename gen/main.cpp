@@ -94,7 +94,7 @@ int cmd_check(const std::vector<std::string>& args, const std::string&) {
 
 int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   std::string path, outdir, pass_list, style, top;
-  bool list = false, token_rom = false;
+  bool list = false, token_rom = false, sim_arith = false;
   int pipeline_head = 0, unit_roms = 0;
   po::options_description d("gen options");
   d.add_options()("model", po::value(&path), "model file")("output,o", po::value(&outdir), "output directory")(
@@ -110,7 +110,10 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
       "(in_token and gen must be stable from the falling edge; see docs/model-format.md)")(
       "unit-roms", po::value(&unit_roms)->default_value(0),
       "up to N units evaluated mostly in a block RAM of their own (token + state inputs as the address), "
-      "read on the falling edge; one EBR each");
+      "read on the falling edge; one EBR each")(
+      "sim-arith", po::bool_switch(&sim_arith),
+      "also write each adder tree as one addition under `ifdef TG_SIM_ARITH (faster Verilator simulation; "
+      "the gate form stays the default)");
   po::positional_options_description p;
   p.add("model", 1);
   po::variables_map vm;
@@ -141,6 +144,7 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   vo.pipeline_head = pipeline_head;
   vo.token_rom = token_rom;
   vo.unit_roms = unit_roms;
+  vo.sim_arith = sim_arith;
   std::string v = emit::verilog(n, vo);
   std::string ref = emit::cpp_reference(n, "tg_ref");
   std::string glue = emit::verilator_glue(n, top, pipeline_head);

@@ -13,6 +13,9 @@ build=$(realpath "${TG_BUILD:-$root/build}")
 mkdir -p "$out"
 trace=()
 [ "${TG_TRACE:-0}" = 1 ] && trace=(--trace)
+# TG_SIM_ARITH=1: simulate the adder trees' arithmetic rendering (gen --sim-arith), the same
+# function as the gate form, which Verilator evaluates several times faster.
+[ "${TG_SIM_ARITH:-0}" = 1 ] && trace+=(-DTG_SIM_ARITH)
 # -fno-const-bit-op-tree: Verilator 5.006 miscompiles some XOR/NOT trees with this
 # optimisation on (verilator/verilator#4059, fixed in later releases); our adder trees hit it.
 # OPT_FAST=-O2: Verilator's makefile compiles the model and the bench sources with OPT_FAST

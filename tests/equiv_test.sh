@@ -19,6 +19,9 @@ grep -q tok_cls "$work/rom/tg_opt.v" || { echo "FAIL: --token-rom left no token 
 # Units in ROMs of their own (gen --unit-roms), the rest through the token ROM.
 "$tg" equiv "$work/m1.json" -o "$work/urom" --token-rom --unit-roms 4 --timeout 300
 grep -q "_INIT\[" "$work/urom/tg_opt.v" || { echo "FAIL: --unit-roms left no unit ROM in the optimised design"; exit 1; }
+# The arithmetic rendering of the adder trees (gen --sim-arith, read with TG_SIM_ARITH).
+"$tg" equiv "$work/m2.json" -o "$work/arith" --sim-arith --token-rom --timeout 300
+grep -q "_cnt = " "$work/arith/tg_opt.v" || { echo "FAIL: --sim-arith wrote no arithmetic rendering"; exit 1; }
 # A trained model's integer token tables: thresholds stored in the ROM (and group indices).
 "$tg" equiv "$(dirname "$0")/../models/tiny.json" -o "$work/rom_tiny" --token-rom --timeout 600
 grep -q "_thr = tok_cls" "$work/rom_tiny/tg_opt.v" || { echo "FAIL: no threshold field in the token ROM"; exit 1; }
