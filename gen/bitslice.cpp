@@ -5,7 +5,10 @@
 #include <deque>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "bpc.hpp"
+#include "emit.hpp"
 #include "model.hpp"
 #include "util.hpp"
 
@@ -518,6 +521,137 @@ void Engine::argmax(std::vector<uint8_t>& out) {
     const uint64_t* p = sig(idx_planes_[j]);
     for (int s = 0; s < streams(); ++s) out[size_t(s)] |= uint8_t(((p[s >> 6] >> (s & 63)) & 1) << j);
   }
+}
+
+std::string Engine::emit_cpp(const std::string& ns) const {
+  const int W = words_, R = int(n_.regs.size()), TB = n_.token_bits;
+  const int TSIZE = 1 << TB, TLEN = TB <= 7 ? 128 : 256;  // bytes the VBMI lookup reads
+  const size_t nsig = mem_.size() / size_t(W);
+  // Persistent signals: registers live in st[], logit and index planes in pl[]; the rest are
+  // locals of the function that writes them.
+  std::vector<int> pers(nsig, -1);
+  int np = 0;
+  for (const auto& lp : logit_planes_)
+    for (int sg : lp) pers[size_t(sg)] = np++;
+  std::vector<int> idx_pl;
+  for (int sg : idx_planes_) idx_pl.push_back(pers[size_t(sg)] = np++);
+  auto is_local = [&](int sg) { return sg >= 2 + R && pers[size_t(sg)] < 0; };
+  auto name = [&](int sg) -> std::string {
+    if (sg == kZero) return "kZ";
+    if (sg == kOne) return "kO";
+    if (sg < 2 + R) return fmt::format("st[{}]", sg - 2);
+    if (pers[size_t(sg)] >= 0) return fmt::format("pl[{}]", pers[size_t(sg)]);
+    return fmt::format("s{}", sg);
+  };
+  auto body = [&](const std::vector<Op>& prog, const char* what) {
+    std::vector<uint8_t> written(nsig, 0);
+    std::vector<int> locals;
+    std::string code;
+    auto rd = [&](int sg) {
+      if (is_local(sg) && !written[size_t(sg)])
+        throw Error(fmt::format("bitslice emit: {} program reads signal {} before writing it", what, sg));
+      return name(sg);
+    };
+    auto wr = [&](int sg) {
+      if (sg < 2 + R && sg >= 2 && std::string(what) != "step")
+        throw Error(fmt::format("bitslice emit: {} program writes a register", what));
+      if (is_local(sg) && !written[size_t(sg)]) locals.push_back(sg);
+      written[size_t(sg)] = 1;
+      return name(sg);
+    };
+    for (const Op& o : prog) {
+      switch (o.code) {
+        case kLookup: {
+          code += fmt::format("    {{\n      V t[{}];\n      lookup<{}>(kK{}, tok, t);\n", o.b, o.b, o.a);
+          for (int j = 0; j < o.b; ++j) code += fmt::format("      {} = t[{}];\n", wr(o.d + j), j);
+          code += "    }\n";
+          break;
+        }
+        case kNot: code += fmt::format("    {} = ~{};\n", name(o.d), rd(o.a)); wr(o.d); break;
+        case kCopy: code += fmt::format("    {} = {};\n", name(o.d), rd(o.a)); wr(o.d); break;
+        case kMux: {
+          std::string a = rd(o.a), b = rd(o.b), c = rd(o.c);
+          code += fmt::format("    {} = ({} & {}) | (~{} & {});\n", wr(o.d), a, b, a, c);
+          break;
+        }
+        default: {
+          const char* op = o.code == kAnd ? " & " : o.code == kOr ? " | " : o.code == kXor ? " ^ " : " & ~";
+          std::string a = rd(o.a), b = rd(o.b);
+          code += fmt::format("    {} = {}{}{};\n", wr(o.d), a, op, b);
+        }
+      }
+    }
+    std::string decl;
+    for (size_t i = 0; i < locals.size(); ++i)
+      decl += fmt::format("{}s{}{}", i % 16 ? ", " : "    [[maybe_unused]] V ", locals[i], i % 16 == 15 || i + 1 == locals.size() ? ";\n" : "");
+    return decl + code;
+  };
+
+  std::string o = emit::header_comment(n_, "//");
+  o += fmt::format(
+      "// Bit-sliced evaluator as straight-line code (tritgate gen --bitslice-cpp): {} streams,\n"
+      "// stream s in bit s % 64 of word s / 64 of every signal. step() is one clock edge of every\n"
+      "// stream (tokens taken modulo 2^kTokenBits like the RTL port), argmax() the prediction of\n"
+      "// every stream (lowest index on ties), logit() after head() the integer logits: bit-exact\n"
+      "// with tg_ref.hpp and the RTL. Compile with -O2 -march=native: the word vector becomes\n"
+      "// AVX-512 registers and the token tables are read with VBMI where the CPU has them.\n",
+      64 * W);
+  o += "#pragma once\n#include <cstdint>\n#include <cstring>\n#if defined(__AVX512VBMI__) && defined(__AVX512BW__)\n"
+       "#include <immintrin.h>\n#define TG_BS_VBMI 1\n#endif\n\n";
+  o += fmt::format("namespace {} {{\n\n", ns);
+  o += "struct Engine {\n";
+  o += fmt::format("  static constexpr int kWords = {};\n  static constexpr int kStreams = {};\n", W, 64 * W);
+  o += fmt::format("  static constexpr int kVocab = {};\n  static constexpr int kTokenBits = {};\n", n_.vocab, TB);
+  o += fmt::format("  static constexpr int kRegs = {};\n  static constexpr int32_t kLogitMin = {};\n", R, zmin_);
+  o += fmt::format("  typedef uint64_t V __attribute__((vector_size({})));\n", 8 * W);
+  o += "  // Per token-table comparator: the count threshold K[token] (count >= K means 1).\n";
+  for (size_t t = 0; t < ktab_.size(); ++t) {
+    o += fmt::format("  alignas(64) static constexpr uint8_t kK{}[{}] = {{", t, TLEN);
+    for (int v = 0; v < TLEN; ++v) o += fmt::format("{}{}", v ? "," : "", v < TSIZE ? int(ktab_[t][size_t(v)]) : 0);
+    o += "};\n";
+  }
+  o += fmt::format("\n  V st[{}];\n  V pl[{}];\n  alignas(64) uint8_t tok[kStreams];\n\n", std::max(1, R), std::max(1, np));
+  o += "  Engine() { reset(); }\n  void reset() {\n    const V kZ = {}, kO = ~kZ;\n";
+  for (int r = 0; r < R; ++r) o += fmt::format("    st[{}] = {};\n", r, n_.regs[size_t(r)].reset ? "kO" : "kZ");
+  o += "    (void)kZ;\n    (void)kO;\n    std::memset(pl, 0, sizeof pl);\n  }\n";
+  o += "  bool reg(int s, int r) const { return (st[r][s >> 6] >> (s & 63)) & 1; }\n\n";
+  o += "  // Q planes of K[token] for every stream.\n  template <int Q>\n"
+       "  static inline void lookup(const uint8_t* tab, const uint8_t* tk, V* out) {\n#ifdef TG_BS_VBMI\n"
+       "    const __m512i t0 = _mm512_load_si512(tab), t1 = _mm512_load_si512(tab + 64);\n";
+  if (TB > 7) o += "    const __m512i t2 = _mm512_load_si512(tab + 128), t3 = _mm512_load_si512(tab + 192);\n";
+  o += "    for (int w = 0; w < kWords; ++w) {\n      const __m512i ix = _mm512_loadu_si512(tk + 64 * w);\n";
+  if (TB > 7)
+    o += "      const __m512i v = _mm512_mask_blend_epi8(_mm512_movepi8_mask(ix), _mm512_permutex2var_epi8(t0, ix, t1),\n"
+         "                                               _mm512_permutex2var_epi8(t2, ix, t3));\n";
+  else o += "      const __m512i v = _mm512_permutex2var_epi8(t0, ix, t1);\n";
+  o += "      for (int j = 0; j < Q; ++j) out[j][w] = _mm512_test_epi8_mask(v, _mm512_set1_epi8(char(1 << j)));\n"
+       "    }\n#else\n"
+       "    for (int w = 0; w < kWords; ++w) {\n      uint64_t p[Q] = {};\n"
+       "      for (int s = 0; s < 64; s += 8) {\n        uint64_t x = 0;\n"
+       "        for (int i = 0; i < 8; ++i) x |= uint64_t(tab[tk[64 * w + s + i]]) << (8 * i);\n"
+       "        for (int j = 0; j < Q; ++j) p[j] |= ((((x >> j) & 0x0101010101010101ULL) * 0x0102040810204080ULL) >> 56) << s;\n"
+       "      }\n      for (int j = 0; j < Q; ++j) out[j][w] = p[j];\n    }\n#endif\n  }\n\n";
+  o += fmt::format("  void step(const uint8_t* tokens) {{\n    for (int s = 0; s < kStreams; ++s) tok[s] = tokens[s] & {}u;\n",
+                   TSIZE - 1);
+  o += "    const V kZ = {}, kO = ~kZ;\n    (void)kZ;\n    (void)kO;\n" + body(step_prog_, "step") + "  }\n\n";
+  o += "  // The head of the registered state: logit planes, then the argmax tournament.\n  void head() {\n";
+  o += "    const V kZ = {}, kO = ~kZ;\n    (void)kZ;\n    (void)kO;\n    {\n" + body(logit_prog_, "logits") +
+       "    }\n    {\n" + body(argmax_prog_, "argmax") + "    }\n  }\n";
+  o += "  // Integer logit v of stream s (after head()).\n  int32_t logit(int s, int v) const {\n";
+  const int P = logit_planes_.empty() ? 0 : int(logit_planes_[0].size());
+  o += fmt::format("    int32_t u = kLogitMin;\n    for (int j = 0; j < {}; ++j) u += int32_t((pl[v * {} + j][s >> 6] >> (s & 63)) & 1) << j;\n"
+                   "    return u;\n  }}\n",
+                   P, P);
+  o += "  // Next token of every stream (kStreams bytes).\n  void argmax(uint8_t* out) {\n    head();\n";
+  o += "#ifdef TG_BS_VBMI\n    for (int w = 0; w < kWords; ++w) {\n      __m512i b = _mm512_setzero_si512();\n";
+  for (size_t j = 0; j < idx_pl.size(); ++j)
+    o += fmt::format("      b = _mm512_or_si512(b, _mm512_maskz_set1_epi8(__mmask64(pl[{}][w]), char({})));\n", idx_pl[j], 1 << j);
+  o += "      _mm512_storeu_si512(out + 64 * w, b);\n    }\n#else\n";
+  o += "    for (int s = 0; s < kStreams; ++s) {\n      unsigned b = 0;\n";
+  for (size_t j = 0; j < idx_pl.size(); ++j)
+    o += fmt::format("      b |= unsigned((pl[{}][s >> 6] >> (s & 63)) & 1) << {};\n", idx_pl[j], j);
+  o += "      out[s] = uint8_t(b);\n    }\n#endif\n  }\n};\n\n}  // namespace " + ns + "\n";
+  return o;
 }
 
 CorpusBpc corpus_bpc(const ir::Netlist& n, const std::vector<int>& tokens, int chunks) {

@@ -46,6 +46,11 @@ class Engine {
   static const char* lookup_impl();
   // Tests: force the portable lookup even where AVX-512 VBMI is available.
   static void allow_simd(bool on);
+  // The same three programs (step, logits, argmax) as straight-line C++ over GCC vectors of
+  // words() words: a self-contained header (tritgate gen --bitslice-cpp writes it as
+  // tg_bitslice.hpp) whose struct `ns::Engine` has step(), argmax() and reg() with this
+  // class's meaning, without the interpreter's dispatch and memory traffic.
+  std::string emit_cpp(const std::string& ns) const;
 
   struct Op {
     uint8_t code;

@@ -1,7 +1,16 @@
 // C++ reference emitter: a header-only, bit-exact model of the netlist, written as straight-line
 // code that touches only each unit's nonzero inputs.
+//
+// Layout: the registered state is packed into 64-bit words h[]; every computed bit (comparator or
+// mux) gets a position in a second packed array x[] that step() fills. A sum is the population
+// count of its +1 inputs minus that of its -1 inputs, one AND-and-popcount per source word, plus
+// its token-table entry and offset. Positions are chosen so that runs of gated-cell muxes and of
+// next-state bits line up: the muxes' select bits, their "1" inputs and the muxes themselves each
+// occupy consecutive positions in mux order, so a run of up to 64 muxes (and the copy of the next
+// state into h) is a handful of word operations instead of one expression per bit.
 #include <fmt/format.h>
 
+#include <map>
 #include <sstream>
 
 #include "emit.hpp"
@@ -11,17 +20,96 @@ namespace tg::emit {
 
 using ir::Bit;
 
+namespace {
+
+// Where a bit lives in the generated code: a constant, state word array h or computed array x.
+struct Loc {
+  char arr = 'c';  // 'h', 'x' or 'c' (constant)
+  int pos = 0;     // bit position in the array, or the constant's value
+  bool follows(const Loc& prev) const {
+    return arr == prev.arr && (arr == 'c' ? pos == prev.pos : pos == prev.pos + 1);
+  }
+};
+
+class RefLayout {
+ public:
+  explicit RefLayout(const ir::Netlist& n) : n_(n), pos_(n.bits.size(), -1) {
+    // Regions, concatenated in this order: mux selects, mux "1" inputs, mux "0" inputs, muxes,
+    // then every other computed bit. Each region lists its bits in mux order (or bit order).
+    std::vector<int> sel, one, zero, mux, rest;
+    std::vector<bool> placed(n.bits.size(), false);
+    auto take = [&](std::vector<int>& region, int b) {
+      if (computed(b) && !placed[size_t(b)]) {
+        placed[size_t(b)] = true;
+        region.push_back(b);
+      }
+    };
+    for (size_t i = 0; i < n.bits.size(); ++i)
+      if (n.bits[i].kind == Bit::Kind::Mux) {
+        take(sel, n.bits[i].a);
+        take(one, n.bits[i].b);
+        take(zero, n.bits[i].c);
+        take(mux, int(i));
+      }
+    for (size_t i = 0; i < n.bits.size(); ++i) take(rest, int(i));
+    int p = 0;
+    for (const auto* region : {&sel, &one, &zero, &mux, &rest}) {
+      if (region->size() > 1) p = (p + 63) / 64 * 64;  // runs start on a word
+      for (int b : *region) pos_[size_t(b)] = p++;
+    }
+    computed_bits_ = p;
+  }
+  bool computed(int b) const {
+    auto k = n_.bits[size_t(b)].kind;
+    return k == Bit::Kind::Cmp || k == Bit::Kind::Mux;
+  }
+  Loc loc(int b) const {
+    const Bit& x = n_.bits[size_t(b)];
+    if (x.kind == Bit::Kind::Const) return {'c', x.a ? 1 : 0};
+    if (x.kind == Bit::Kind::State) return {'h', x.a};
+    return {'x', pos_[size_t(b)]};
+  }
+  int words() const { return std::max(1, (computed_bits_ + 63) / 64); }
+
+ private:
+  const ir::Netlist& n_;
+  std::vector<int> pos_;
+  int computed_bits_ = 0;
+};
+
+// `len` bits of `l` and the following bits of its array, as a uint64_t expression (LSB first).
+std::string field(const Loc& l, int len) {
+  if (l.arr == 'c') return l.pos ? fmt::format("0x{:x}ull", len == 64 ? ~0ull : (1ull << len) - 1) : "0ull";
+  return fmt::format("fld({}, {}, {})", l.arr, l.pos, len);
+}
+
+std::string hex(uint64_t m) { return fmt::format("0x{:x}ull", m); }
+
+}  // namespace
+
 std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
   Widths w = widths(n);
   const int R = int(n.regs.size());
   const int NW = std::max(1, (R + 63) / 64);
   const int TSIZE = 1 << n.token_bits;
+  RefLayout lay(n);
+  const int NX = lay.words();
   std::ostringstream o;
   o << header_comment(n, "//");
   o << "// Bit-exact reference: step() is one clock edge with in_valid = 1; logits() and argmax()\n"
        "// are the combinational outputs of the registered state. Tokens are taken modulo\n"
-       "// 2^kTokenBits like the RTL port; tokens >= kVocab contribute nothing.\n";
-  o << "#pragma once\n#include <cstdint>\n#include <cstring>\n\n";
+       "// 2^kTokenBits like the RTL port; tokens >= kVocab contribute nothing.\n"
+       "// The state is packed in h[] (bit r of the register file is bit r % 64 of h[r / 64]); step()\n"
+       "// packs every computed bit into x[] and evaluates each sum as popcounts of masked words.\n"
+       "// Build with hardware popcount (-mpopcnt or -march=native) for speed.\n";
+  o << "// Three renderings of the same sums, chosen by the compile flags: with AVX-512 (VPOPCNTDQ,\n"
+       "// BW, VL: -march=native on a CPU that has them) eight comparators or logits at a time\n"
+       "// (TG_REF_SIMD); with a popcount instruction (-mpopcnt) popcounts of masked state words;\n"
+       "// otherwise one term at a time. -DTG_REF_SCALAR turns the AVX-512 rendering off. All are\n"
+       "// bit-exact.\n";
+  o << "#pragma once\n#include <cstdint>\n#include <cstring>\n";
+  o << "#if defined(__AVX512F__) && defined(__AVX512VPOPCNTDQ__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \\\n"
+       "    !defined(TG_REF_SCALAR)\n#include <immintrin.h>\n#define TG_REF_SIMD 1\n#endif\n\n";
   o << fmt::format("namespace {} {{\n\n", ns);
   o << "struct Model {\n";
   o << fmt::format("  static constexpr int kVocab = {};\n  static constexpr int kTokenBits = {};\n", n.vocab, n.token_bits);
@@ -47,25 +135,159 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
   for (int r = 0; r < R; ++r)
     if (n.regs[size_t(r)].reset) o << fmt::format("    h[{}] |= uint64_t(1) << {};\n", r / 64, r % 64);
   o << "  }\n";
-  o << "  bool reg(int r) const { return (h[r >> 6] >> (r & 63)) & 1; }\n";
+  o << "  bool reg(int r) const { return (h[r >> 6] >> (r & 63)) & 1; }\n\n";
+  o << "  static int pc(uint64_t v) { return __builtin_popcountll(v); }\n"
+       "  // len (1..64) bits of v starting at bit pos, LSB first; constant-folded at each call.\n"
+       "  static uint64_t fld(const uint64_t* v, int pos, int len) {\n"
+       "    const int s = pos & 63;\n"
+       "    uint64_t r = v[pos >> 6] >> s;\n"
+       "    if (s && s + len > 64) r |= v[(pos >> 6) + 1] << (64 - s);\n"
+       "    return len == 64 ? r : r & ((uint64_t(1) << len) - 1);\n"
+       "  }\n";
 
-  auto bit_ref = [&](int b, const char* state) -> std::string {
-    const Bit& x = n.bits[size_t(b)];
-    switch (x.kind) {
-      case Bit::Kind::Const: return x.a ? "1" : "0";
-      case Bit::Kind::State: return fmt::format("int(({}[{}] >> {}) & 1)", state, x.a / 64, x.a % 64);
-      default: return fmt::format("int(b{})", b);
-    }
-  };
-  auto sum_expr = [&](int s, const char* state) {
+  // offset + popcounts of the masked words (+ table entry); `x` names the computed-bit array.
+  auto sum_expr = [&](int s) {
     const ir::Sum& sm = n.sums[size_t(s)];
-    std::string e = fmt::format("{}", sm.offset);
+    int off = sm.offset;
+    std::map<std::pair<char, int>, std::pair<uint64_t, uint64_t>> masks;  // (arr, word) -> (+, -)
     for (const auto& t : sm.terms) {
       if (t.weight == 0) continue;
-      e += fmt::format(" {} {}", t.weight > 0 ? "+" : "-", bit_ref(t.bit, state));
+      Loc l = lay.loc(t.bit);
+      if (l.arr == 'c') {
+        off += t.weight * l.pos;
+        continue;
+      }
+      auto& m = masks[{l.arr, l.pos / 64}];
+      (t.weight > 0 ? m.first : m.second) |= uint64_t(1) << (l.pos % 64);
     }
-    if (sm.table >= 0) e += fmt::format(" + kT{}[tok]", sm.table);
+    std::string e;
+    for (const auto& [key, m] : masks) {
+      std::string word = fmt::format("{}[{}]", key.first, key.second);
+      if (m.first) e += fmt::format("{}pc({} & {})", e.empty() ? "" : " + ", word, hex(m.first));
+      if (m.second) e += fmt::format("{}pc({} & {})", e.empty() ? "-" : " - ", word, hex(m.second));
+    }
+    if (sm.table >= 0) e += fmt::format("{}kT{}[tok]", e.empty() ? "" : " + ", sm.table);
+    if (off != 0 || e.empty()) e += e.empty() ? fmt::format("{}", off) : fmt::format(" {} {}", off < 0 ? "-" : "+", std::abs(off));
     return e;
+  };
+
+  // The same sum one term at a time (targets without a popcount instruction, where
+  // __builtin_popcountll is a library call): offset + each input bit +-1 + table entry.
+  auto term_expr = [&](int s) {
+    const ir::Sum& sm = n.sums[size_t(s)];
+    int off = sm.offset;
+    std::string e;
+    for (const auto& t : sm.terms) {
+      if (t.weight == 0) continue;
+      Loc l = lay.loc(t.bit);
+      if (l.arr == 'c') {
+        off += t.weight * l.pos;
+        continue;
+      }
+      e += fmt::format("{}int(({}[{}] >> {}) & 1)", e.empty() ? (t.weight > 0 ? "" : "-") : (t.weight > 0 ? " + " : " - "),
+                       l.arr, l.pos / 64, l.pos % 64);
+    }
+    if (sm.table >= 0) e += fmt::format("{}kT{}[tok]", e.empty() ? "" : " + ", sm.table);
+    if (off != 0 || e.empty()) e += e.empty() ? fmt::format("{}", off) : fmt::format(" {} {}", off < 0 ? "-" : "+", std::abs(off));
+    return e;
+  };
+
+  // SIMD batches: eight sums in the eight 64-bit lanes of a zmm register. For every source word
+  // the lanes' +1 and -1 masks (kB<g>P / kB<g>N, 8 words per source word), so that a lane's count
+  // is the sum over source words of popcount(word & P) - popcount(word & N).
+  std::ostringstream data;  // static tables of the SIMD path
+  int nbatch = 0;
+  struct Lane {
+    std::map<std::pair<char, int>, std::pair<uint64_t, uint64_t>> masks;
+    int off = 0;
+  };
+  auto lane_of = [&](int s) {
+    Lane l;
+    const ir::Sum& sm = n.sums[size_t(s)];
+    l.off = sm.offset;
+    for (const auto& t : sm.terms) {
+      if (t.weight == 0) continue;
+      Loc c = lay.loc(t.bit);
+      if (c.arr == 'c') {
+        l.off += t.weight * c.pos;
+        continue;
+      }
+      auto& m = l.masks[{c.arr, c.pos / 64}];
+      (t.weight > 0 ? m.first : m.second) |= uint64_t(1) << (c.pos % 64);
+    }
+    return l;
+  };
+  // Emits the masks of a batch and returns the code that leaves the eight counts in `a`.
+  auto batch_counts = [&](const std::vector<Lane>& lanes, int g) {
+    std::map<std::pair<char, int>, int> words;
+    for (const auto& l : lanes)
+      for (const auto& [k, m] : l.masks) words.emplace(k, 0);
+    std::string code = "      __m512i a = _mm512_setzero_si512();\n";
+    for (const auto& [k, unused] : words) {
+      (void)unused;
+      for (int sign = 0; sign < 2; ++sign) {
+        std::vector<uint64_t> m(8, 0);
+        bool any = false;
+        for (size_t i = 0; i < lanes.size(); ++i) {
+          auto it = lanes[i].masks.find(k);
+          if (it != lanes[i].masks.end()) m[i] = sign ? it->second.second : it->second.first;
+          any |= m[i] != 0;
+        }
+        if (!any) continue;
+        data << fmt::format("  alignas(64) static constexpr uint64_t kB{}{}{}{}[8] = {{", g, sign ? 'N' : 'P', k.first, k.second);
+        for (int i = 0; i < 8; ++i) data << (i ? ", " : "") << hex(m[size_t(i)]);
+        data << "};\n";
+        code += fmt::format(
+            "      a = _mm512_{}_epi64(a, _mm512_popcnt_epi64(_mm512_and_si512(_mm512_set1_epi64((long long)({}[{}])), "
+            "_mm512_load_si512(kB{}{}{}{}))));\n",
+            sign ? "sub" : "add", k.first, k.second, g, sign ? 'N' : 'P', k.first, k.second);
+      }
+    }
+    return code;
+  };
+  // Comparators of one level, eight x positions at a time (a block of 8 aligned positions never
+  // crosses a word of x): lane i is compared with K[tok][i] = threshold - offset - table[tok].
+  auto simd_cmps = [&](const std::vector<int>& cmps) {
+    std::map<int, std::vector<int>> blocks;  // x position / 8 -> bit per lane (-1: none)
+    for (int b : cmps) {
+      int p = lay.loc(b).pos;
+      auto& v = blocks[p / 8];
+      if (v.empty()) v.assign(8, -1);
+      v[size_t(p % 8)] = b;
+    }
+    std::string code;
+    for (const auto& [blk, bits] : blocks) {
+      const int g = nbatch++;
+      std::vector<Lane> lanes(8);
+      bool table = false;
+      for (int i = 0; i < 8; ++i)
+        if (bits[size_t(i)] >= 0) {
+          lanes[size_t(i)] = lane_of(n.bits[size_t(bits[size_t(i)])].a);
+          table |= n.sums[size_t(n.bits[size_t(bits[size_t(i)])].a)].table >= 0;
+        }
+      const int rows = table ? TSIZE : 1;
+      data << fmt::format("  alignas(16) static constexpr int16_t kB{}K[{}] = {{", g, rows * 8);
+      for (int t = 0; t < rows; ++t)
+        for (int i = 0; i < 8; ++i) {
+          long k = 32767;  // no comparator in this lane: never true
+          if (bits[size_t(i)] >= 0) {
+            const Bit& b = n.bits[size_t(bits[size_t(i)])];
+            const ir::Sum& sm = n.sums[size_t(b.a)];
+            long tv = (sm.table >= 0 && t < n.vocab) ? n.tables[size_t(sm.table)][size_t(t)] : 0;
+            k = long(b.b) - lanes[size_t(i)].off - tv;
+            // Counts lie in [-terms, terms]; clamping keeps the comparison and fits int16.
+            k = std::clamp(k, -30000L, 30000L);
+          }
+          data << (t || i ? "," : "") << k;
+        }
+      data << "};\n";
+      code += "    {\n" + batch_counts(lanes, g);
+      code += fmt::format(
+          "      const __mmask8 m = _mm512_cmpge_epi64_mask(a, _mm512_cvtepi16_epi64(_mm_load_si128((const __m128i*)(kB{}K{}))));\n"
+          "      x[{}] |= uint64_t(m) << {};\n    }}\n",
+          g, table ? " + 8 * tok" : "", blk * 8 / 64, blk * 8 % 64);
+    }
+    return code;
   };
 
   o << "\n  void step(unsigned tok) {\n";
@@ -73,27 +295,122 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
   bool uses_tok = false;
   for (const auto& sm : n.sums) uses_tok |= sm.table >= 0;
   if (!uses_tok) o << "    (void)tok;\n";
-  o << fmt::format("    uint64_t nx[{}] = {{}};\n", NW);
+  o << fmt::format("    uint64_t x[{}] = {{}};\n    (void)x;\n", NX);
+  // A run never crosses a word of x (mux runs are cut at word boundaries).
+  auto deposit = [&](int pos, const std::string& val) {
+    return fmt::format("x[{}] |= {} << {};", pos / 64, val, pos % 64);
+  };
+  // Evaluation order: by level (a computed bit is one level above its deepest computed input),
+  // within a level the comparators first, then the muxes, so that a layer's muxes are adjacent
+  // and form runs.
+  std::vector<int> level(n.bits.size(), 0);
+  int depth = 0;
   for (size_t i = 0; i < n.bits.size(); ++i) {
     const Bit& b = n.bits[i];
-    if (b.kind == Bit::Kind::Cmp)
-      o << fmt::format("    const bool b{} = ({}) >= {};  // {}\n", i, sum_expr(b.a, "h"), b.b, b.name);
-    else if (b.kind == Bit::Kind::Mux)
-      o << fmt::format("    const bool b{} = {} ? {} : {};  // {}\n", i, bit_ref(b.a, "h"), bit_ref(b.b, "h"), bit_ref(b.c, "h"),
-                       b.name);
+    auto in = [&](int x) { level[i] = std::max(level[i], lay.computed(x) ? level[size_t(x)] + 1 : 1); };
+    if (b.kind == Bit::Kind::Cmp) {
+      level[i] = 1;
+      for (const auto& t : n.sums[size_t(b.a)].terms) in(t.bit);
+    } else if (b.kind == Bit::Kind::Mux) {
+      in(b.a), in(b.b), in(b.c);
+    }
+    depth = std::max(depth, level[i]);
   }
-  for (int r = 0; r < R; ++r)
-    o << fmt::format("    nx[{}] |= uint64_t({}) << {};\n", r / 64, bit_ref(n.regs[size_t(r)].next, "h"), r % 64);
+  for (int lv = 1; lv <= depth; ++lv) {
+    std::vector<int> muxes, cmps;
+    for (size_t i = 0; i < n.bits.size(); ++i) {
+      if (level[i] != lv) continue;
+      const Bit& b = n.bits[i];
+      if (b.kind == Bit::Kind::Mux) {
+        muxes.push_back(int(i));
+        continue;
+      }
+      if (b.kind != Bit::Kind::Cmp) continue;
+      cmps.push_back(int(i));
+    }
+    if (!cmps.empty()) o << "#if defined(TG_REF_SIMD)\n" << simd_cmps(cmps) << "#elif defined(__POPCNT__)\n";
+    for (int i : cmps) {
+      const Bit& b = n.bits[size_t(i)];
+      Loc d = lay.loc(i);
+      o << fmt::format("    {}  // {}\n", deposit(d.pos, fmt::format("uint64_t({} >= {})", sum_expr(b.a), b.b)), b.name);
+    }
+    if (!cmps.empty()) o << "#else\n";
+    for (int i : cmps) {
+      const Bit& b = n.bits[size_t(i)];
+      Loc d = lay.loc(i);
+      o << fmt::format("    {}\n", deposit(d.pos, fmt::format("uint64_t({} >= {})", term_expr(b.a), b.b)));
+    }
+    if (!cmps.empty()) o << "#endif\n";
+    for (size_t k = 0; k < muxes.size();) {
+      // The longest run of muxes whose output, select and inputs all advance by one position.
+      const Bit& b = n.bits[size_t(muxes[k])];
+      Loc d = lay.loc(muxes[k]);
+      size_t e = k + 1;
+      while (e < muxes.size() && (d.pos % 64) + int(e - k) < 64) {
+        const Bit& p = n.bits[size_t(muxes[e - 1])];
+        const Bit& q = n.bits[size_t(muxes[e])];
+        if (!(lay.loc(muxes[e]).follows(lay.loc(muxes[e - 1])) && lay.loc(q.a).follows(lay.loc(p.a)) &&
+              lay.loc(q.b).follows(lay.loc(p.b)) && lay.loc(q.c).follows(lay.loc(p.c))))
+          break;
+        ++e;
+      }
+      const int len = int(e - k);
+      std::string s = field(lay.loc(b.a), len), one = field(lay.loc(b.b), len), zero = field(lay.loc(b.c), len);
+      std::string names = len == 1 ? b.name : fmt::format("{} .. {}", b.name, n.bits[size_t(muxes[e - 1])].name);
+      std::string val = fmt::format("((s & {}) | (~s & {}))", one, zero);
+      if (len < 64) val = fmt::format("({} & {})", val, hex((1ull << len) - 1));
+      o << fmt::format("    {{ const uint64_t s = {}; {} }}  // {}\n", s, deposit(d.pos, val), names);
+      k = e;
+    }
+  }
+  // Next state: runs of registers whose next bits are consecutive.
+  o << fmt::format("    uint64_t nx[{}] = {{}};\n", NW);
+  for (int r = 0; r < R;) {
+    Loc l = lay.loc(n.regs[size_t(r)].next);
+    int e = r + 1;
+    while (e < R && e % 64 != 0 && lay.loc(n.regs[size_t(e)].next).follows(lay.loc(n.regs[size_t(e - 1)].next))) ++e;
+    o << fmt::format("    nx[{}] |= {} << {};  // {}{}\n", r / 64, field(l, e - r), r % 64, n.regs[size_t(r)].name,
+                     e - r > 1 ? fmt::format(" .. {}", n.regs[size_t(e - 1)].name) : "");
+    r = e;
+  }
   o << "    std::memcpy(h, nx, sizeof h);\n  }\n\n";
-  o << "  int32_t logit(int v) const {\n    switch (v) {\n";
-  for (int v = 0; v < n.vocab; ++v) o << fmt::format("      case {}: return {};\n", v, sum_expr(n.logits[size_t(v)], "h"));
-  o << "      default: return 0;\n    }\n  }\n";
-  o << "  void logits(int32_t* z) const {\n";
-  for (int v = 0; v < n.vocab; ++v) o << fmt::format("    z[{}] = {};\n", v, sum_expr(n.logits[size_t(v)], "h"));
-  o << "  }\n";
+  const int VP = std::max(8, (n.vocab + 7) / 8 * 8);
+  o << fmt::format("  // The logits padded to a multiple of 8 entries (padding: INT32_MIN).\n"
+                   "  void logits_padded(int32_t* z) const {{\n#ifdef TG_REF_SIMD\n");
+  for (int g0 = 0; g0 < VP; g0 += 8) {
+    const int g = nbatch++;
+    std::vector<Lane> lanes(8);
+    data << fmt::format("  alignas(64) static constexpr long long kB{}O[8] = {{", g);
+    for (int i = 0; i < 8; ++i) {
+      const int v = g0 + i;
+      if (v < n.vocab) lanes[size_t(i)] = lane_of(n.logits[size_t(v)]);
+      data << (i ? ", " : "") << (v < n.vocab ? fmt::format("{}", lanes[size_t(i)].off) : "INT32_MIN");
+    }
+    data << "};\n";
+    o << "    {\n" << batch_counts(lanes, g)
+      << fmt::format("      _mm256_storeu_si256((__m256i*)(z + {}), _mm512_cvtepi64_epi32(_mm512_add_epi64(a, "
+                     "_mm512_load_si512(kB{}O))));\n    }}\n",
+                     g0, g);
+  }
+  o << "#elif defined(__POPCNT__)\n";
+  for (int v = 0; v < VP; ++v)
+    o << fmt::format("    z[{}] = {};\n", v, v < n.vocab ? sum_expr(n.logits[size_t(v)]) : "INT32_MIN");
+  o << "#else\n";
+  for (int v = 0; v < VP; ++v)
+    o << fmt::format("    z[{}] = {};\n", v, v < n.vocab ? term_expr(n.logits[size_t(v)]) : "INT32_MIN");
+  o << "#endif\n  }\n";
+  o << fmt::format("  void logits(int32_t* z) const {{\n    alignas(32) int32_t p[{}];\n    logits_padded(p);\n"
+                   "    std::memcpy(z, p, sizeof(int32_t) * kVocab);\n  }}\n",
+                   VP);
+  o << fmt::format("  int32_t logit(int v) const {{\n    int32_t z[{}];\n    logits(z);\n"
+                   "    return v >= 0 && v < kVocab ? z[v] : 0;\n  }}\n",
+                   n.vocab);
   o << "  // Lowest index wins ties.\n  unsigned argmax() const {\n";
-  o << fmt::format("    int32_t z[{}];\n    logits(z);\n    unsigned best = 0;\n", n.vocab);
-  o << "    for (unsigned v = 1; v < unsigned(kVocab); ++v)\n      if (z[v] > z[best]) best = v;\n    return best;\n  }\n";
+  o << fmt::format("    alignas(32) int32_t z[{}];\n    logits_padded(z);\n", VP);
+  o << fmt::format("    int32_t m = z[0];\n    for (int v = 1; v < {}; ++v) m = z[v] > m ? z[v] : m;\n"
+                   "    unsigned best = 0;\n    while (z[best] != m) ++best;\n    return best;\n  }}\n",
+                   VP);
+  o << "\n#ifdef TG_REF_SIMD\n" << data.str() << "#endif\n";
   o << "};\n\n}  // namespace " << ns << "\n";
   return o.str();
 }

@@ -94,7 +94,7 @@ int cmd_check(const std::vector<std::string>& args, const std::string&) {
 
 int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   std::string path, outdir, pass_list, style, top;
-  bool list = false, token_rom = false, sim_arith = false;
+  bool list = false, token_rom = false, sim_arith = false, bitslice_cpp = false;
   int pipeline_head = 0, unit_roms = 0;
   po::options_description d("gen options");
   d.add_options()("model", po::value(&path), "model file")("output,o", po::value(&outdir), "output directory")(
@@ -113,7 +113,9 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
       "read on the falling edge; one EBR each")(
       "sim-arith", po::bool_switch(&sim_arith),
       "also write each adder tree as one addition under `ifdef TG_SIM_ARITH (faster Verilator simulation; "
-      "the gate form stays the default)");
+      "the gate form stays the default)")(
+      "bitslice-cpp", po::bool_switch(&bitslice_cpp),
+      "also write tg_bitslice.hpp: the bit-sliced evaluator (512 streams) as straight-line C++");
   po::positional_options_description p;
   p.add("model", 1);
   po::variables_map vm;
@@ -187,6 +189,7 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   write_file_atomic(outdir + "/" + top + ".v", v);
   write_file_atomic(outdir + "/tg_ref.hpp", ref);
   write_file_atomic(outdir + "/tg_glue.hpp", glue);
+  if (bitslice_cpp) write_file_atomic(outdir + "/tg_bitslice.hpp", bitslice::Engine(n, 8).emit_cpp("tg_bs"));
   write_file_atomic(outdir + "/gen_report.json", report.dump(2) + "\n");
   // Widths for the hand-written board tops in rtl_templates/.
   write_file_atomic(outdir + "/tg_config.vh",
