@@ -145,6 +145,12 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
        "    return len == 64 ? r : r & ((uint64_t(1) << len) - 1);\n"
        "  }\n";
 
+  // e + the token-table entry + the offset (constant bits folded in), or the offset alone.
+  auto with_table_and_offset = [](std::string e, int table, int off) {
+    if (table >= 0) e += fmt::format("{}kT{}[tok]", e.empty() ? "" : " + ", table);
+    if (off != 0 || e.empty()) e += e.empty() ? fmt::format("{}", off) : fmt::format(" {} {}", off < 0 ? "-" : "+", std::abs(off));
+    return e;
+  };
   // offset + popcounts of the masked words (+ table entry); `x` names the computed-bit array.
   auto sum_expr = [&](int s) {
     const ir::Sum& sm = n.sums[size_t(s)];
@@ -166,9 +172,7 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
       if (m.first) e += fmt::format("{}pc({} & {})", e.empty() ? "" : " + ", word, hex(m.first));
       if (m.second) e += fmt::format("{}pc({} & {})", e.empty() ? "-" : " - ", word, hex(m.second));
     }
-    if (sm.table >= 0) e += fmt::format("{}kT{}[tok]", e.empty() ? "" : " + ", sm.table);
-    if (off != 0 || e.empty()) e += e.empty() ? fmt::format("{}", off) : fmt::format(" {} {}", off < 0 ? "-" : "+", std::abs(off));
-    return e;
+    return with_table_and_offset(e, sm.table, off);
   };
 
   // The same sum one term at a time (targets without a popcount instruction, where
@@ -187,9 +191,7 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
       e += fmt::format("{}int(({}[{}] >> {}) & 1)", e.empty() ? (t.weight > 0 ? "" : "-") : (t.weight > 0 ? " + " : " - "),
                        l.arr, l.pos / 64, l.pos % 64);
     }
-    if (sm.table >= 0) e += fmt::format("{}kT{}[tok]", e.empty() ? "" : " + ", sm.table);
-    if (off != 0 || e.empty()) e += e.empty() ? fmt::format("{}", off) : fmt::format(" {} {}", off < 0 ? "-" : "+", std::abs(off));
-    return e;
+    return with_table_and_offset(e, sm.table, off);
   };
 
   // SIMD batches: eight sums in the eight 64-bit lanes of a zmm register. For every source word
