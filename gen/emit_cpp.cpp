@@ -145,6 +145,20 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
        "    return len == 64 ? r : r & ((uint64_t(1) << len) - 1);\n"
        "  }\n";
 
+  // Calls fn(weight, location) for each nonzero term whose bit is not constant; returns the
+  // sum's offset with the constant bits' contributions folded in.
+  auto live_terms = [&](const ir::Sum& sm, auto&& fn) {
+    int off = sm.offset;
+    for (const auto& t : sm.terms) {
+      if (t.weight == 0) continue;
+      Loc l = lay.loc(t.bit);
+      if (l.arr == 'c')
+        off += t.weight * l.pos;
+      else
+        fn(t.weight, l);
+    }
+    return off;
+  };
   // e + the token-table entry + the offset (constant bits folded in), or the offset alone.
   auto with_table_and_offset = [](std::string e, int table, int off) {
     if (table >= 0) e += fmt::format("{}kT{}[tok]", e.empty() ? "" : " + ", table);
@@ -154,18 +168,11 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
   // offset + popcounts of the masked words (+ table entry); `x` names the computed-bit array.
   auto sum_expr = [&](int s) {
     const ir::Sum& sm = n.sums[size_t(s)];
-    int off = sm.offset;
     std::map<std::pair<char, int>, std::pair<uint64_t, uint64_t>> masks;  // (arr, word) -> (+, -)
-    for (const auto& t : sm.terms) {
-      if (t.weight == 0) continue;
-      Loc l = lay.loc(t.bit);
-      if (l.arr == 'c') {
-        off += t.weight * l.pos;
-        continue;
-      }
+    const int off = live_terms(sm, [&](int w, Loc l) {
       auto& m = masks[{l.arr, l.pos / 64}];
-      (t.weight > 0 ? m.first : m.second) |= uint64_t(1) << (l.pos % 64);
-    }
+      (w > 0 ? m.first : m.second) |= uint64_t(1) << (l.pos % 64);
+    });
     std::string e;
     for (const auto& [key, m] : masks) {
       std::string word = fmt::format("{}[{}]", key.first, key.second);
@@ -179,18 +186,11 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
   // __builtin_popcountll is a library call): offset + each input bit +-1 + table entry.
   auto term_expr = [&](int s) {
     const ir::Sum& sm = n.sums[size_t(s)];
-    int off = sm.offset;
     std::string e;
-    for (const auto& t : sm.terms) {
-      if (t.weight == 0) continue;
-      Loc l = lay.loc(t.bit);
-      if (l.arr == 'c') {
-        off += t.weight * l.pos;
-        continue;
-      }
-      e += fmt::format("{}int(({}[{}] >> {}) & 1)", e.empty() ? (t.weight > 0 ? "" : "-") : (t.weight > 0 ? " + " : " - "),
-                       l.arr, l.pos / 64, l.pos % 64);
-    }
+    const int off = live_terms(sm, [&](int w, Loc l) {
+      e += fmt::format("{}int(({}[{}] >> {}) & 1)", e.empty() ? (w > 0 ? "" : "-") : (w > 0 ? " + " : " - "), l.arr,
+                       l.pos / 64, l.pos % 64);
+    });
     return with_table_and_offset(e, sm.table, off);
   };
 
