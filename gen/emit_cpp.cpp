@@ -166,20 +166,29 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
     return e;
   };
   // offset + popcounts of the masked words (+ table entry); `x` names the computed-bit array.
+  // A sum as per-word masks of its +1 and -1 inputs and an offset (constant bits folded in).
+  struct Lane {
+    std::map<std::pair<char, int>, std::pair<uint64_t, uint64_t>> masks;  // (arr, word) -> (+, -)
+    int off = 0;
+  };
+  auto lane_of = [&](int s) {
+    Lane ln;
+    ln.off = live_terms(n.sums[size_t(s)], [&](int wt, Loc l) {
+      auto& m = ln.masks[{l.arr, l.pos / 64}];
+      (wt > 0 ? m.first : m.second) |= uint64_t(1) << (l.pos % 64);
+    });
+    return ln;
+  };
   auto sum_expr = [&](int s) {
     const ir::Sum& sm = n.sums[size_t(s)];
-    std::map<std::pair<char, int>, std::pair<uint64_t, uint64_t>> masks;  // (arr, word) -> (+, -)
-    const int off = live_terms(sm, [&](int w, Loc l) {
-      auto& m = masks[{l.arr, l.pos / 64}];
-      (w > 0 ? m.first : m.second) |= uint64_t(1) << (l.pos % 64);
-    });
+    const Lane ln = lane_of(s);
     std::string e;
-    for (const auto& [key, m] : masks) {
+    for (const auto& [key, m] : ln.masks) {
       std::string word = fmt::format("{}[{}]", key.first, key.second);
       if (m.first) e += fmt::format("{}pc({} & {})", e.empty() ? "" : " + ", word, hex(m.first));
       if (m.second) e += fmt::format("{}pc({} & {})", e.empty() ? "-" : " - ", word, hex(m.second));
     }
-    return with_table_and_offset(e, sm.table, off);
+    return with_table_and_offset(e, sm.table, ln.off);
   };
 
   // The same sum one term at a time (targets without a popcount instruction, where
@@ -187,8 +196,8 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
   auto term_expr = [&](int s) {
     const ir::Sum& sm = n.sums[size_t(s)];
     std::string e;
-    const int off = live_terms(sm, [&](int w, Loc l) {
-      e += fmt::format("{}int(({}[{}] >> {}) & 1)", e.empty() ? (w > 0 ? "" : "-") : (w > 0 ? " + " : " - "), l.arr,
+    const int off = live_terms(sm, [&](int wt, Loc l) {
+      e += fmt::format("{}int(({}[{}] >> {}) & 1)", e.empty() ? (wt > 0 ? "" : "-") : (wt > 0 ? " + " : " - "), l.arr,
                        l.pos / 64, l.pos % 64);
     });
     return with_table_and_offset(e, sm.table, off);
@@ -199,26 +208,6 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
   // is the sum over source words of popcount(word & P) - popcount(word & N).
   std::ostringstream data;  // static tables of the SIMD path
   int nbatch = 0;
-  struct Lane {
-    std::map<std::pair<char, int>, std::pair<uint64_t, uint64_t>> masks;
-    int off = 0;
-  };
-  auto lane_of = [&](int s) {
-    Lane l;
-    const ir::Sum& sm = n.sums[size_t(s)];
-    l.off = sm.offset;
-    for (const auto& t : sm.terms) {
-      if (t.weight == 0) continue;
-      Loc c = lay.loc(t.bit);
-      if (c.arr == 'c') {
-        l.off += t.weight * c.pos;
-        continue;
-      }
-      auto& m = l.masks[{c.arr, c.pos / 64}];
-      (t.weight > 0 ? m.first : m.second) |= uint64_t(1) << (c.pos % 64);
-    }
-    return l;
-  };
   // Emits the masks of a batch and returns the code that leaves the eight counts in `a`.
   auto batch_counts = [&](const std::vector<Lane>& lanes, int g) {
     std::map<std::pair<char, int>, int> words;

@@ -17,17 +17,18 @@ tg=$build/tritgate
 "$tg" gen "$work/m.json" -o "$work/gen2" --bitslice-cpp 2>/dev/null
 cmp -s "$work/gen/tg_bitslice.hpp" "$work/gen2/tg_bitslice.hpp" || { echo "FAIL: tg_bitslice.hpp differs between two runs of gen"; exit 1; }
 cc=(g++ -std=c++20 -O2 -Wall -Wextra -Werror -I"$work/gen" -I"$root/gen" "$root/tests/native_check.cpp" "$build/libtglib.a" -lfmt)
+# check TAG SEED "PATH NAME" FLAGS...: build with FLAGS, run 300 steps, require that rendering.
+check() {
+  local tag=$1 seed=$2 path=$3 out; shift 3
+  "${cc[@]}" "$@" -o "$work/check_$tag"
+  out=$("$work/check_$tag" "$work/m.json" 300 "$seed"); echo "$out"
+  echo "$out" | grep -q "$path" || { echo "FAIL: $* did not select the $path"; exit 1; }
+}
 if grep -q avx512_vpopcntdq /proc/cpuinfo && grep -q avx512vbmi /proc/cpuinfo; then
   # -Wno-uninitialized: GCC 12's own avx512fintrin.h (_mm512_undefined_*) trips it at -O2.
-  "${cc[@]}" -march=native -Wno-uninitialized -o "$work/check_simd"
-  out=$("$work/check_simd" "$work/m.json" 300 1); echo "$out"
-  echo "$out" | grep -q "AVX-512 path" || { echo "FAIL: -march=native did not select the AVX-512 path"; exit 1; }
+  check simd 1 "AVX-512 path" -march=native -Wno-uninitialized
 else
   echo "native_check: this CPU lacks AVX-512 VPOPCNTDQ/VBMI: the SIMD path is not exercised here"
 fi
-"${cc[@]}" -DTG_REF_SCALAR -DTG_CHECK_REF_ONLY -mpopcnt -o "$work/check_popcnt"
-out=$("$work/check_popcnt" "$work/m.json" 300 2); echo "$out"
-echo "$out" | grep -q "popcount path" || { echo "FAIL: -mpopcnt did not select the popcount path"; exit 1; }
-"${cc[@]}" -DTG_REF_SCALAR -mno-popcnt -o "$work/check_terms"
-out=$("$work/check_terms" "$work/m.json" 300 3); echo "$out"
-echo "$out" | grep -q "per-term path" || { echo "FAIL: -mno-popcnt did not select the per-term path"; exit 1; }
+check popcnt 2 "popcount path" -DTG_REF_SCALAR -DTG_CHECK_REF_ONLY -mpopcnt
+check terms 3 "per-term path" -DTG_REF_SCALAR -mno-popcnt
