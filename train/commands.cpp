@@ -39,6 +39,10 @@ int cmd_train(const std::vector<std::string>& args, const std::string& full) {
       "delta", po::value(&o.delta)->default_value(o.delta), "ternary threshold ratio")(
       "soft-frac", po::value(&o.soft_frac)->default_value(o.soft_frac), "share of the budget for the ternary-weight soft-state stage")(
       "tau-end", po::value(&o.tau_end)->default_value(o.tau_end), "soft-state temperature at the end of the ternary stage")(
+      "quant-ramp", po::value(&o.quant_ramp)->default_value(o.quant_ramp),
+      "share of the ternary stage that blends float into quantised values (0: none)")(
+      "stop-after", po::value(&o.stop_after)->default_value(0),
+      "save the resumable checkpoint after N steps and stop (branch runs with --resume)")(
       "stochastic", po::bool_switch(&o.stochastic), "soft-state stage: sample the state bits (straight-through)")(
       "levels", po::value(&o.levels)->default_value(o.levels), "thresholds per unit (1: binary state; 2, 3: thermometer)")(
       "surrogate-tau", po::value(&o.surrogate_tau)->default_value(o.surrogate_tau), "temperature of the binary surrogate gradient")(
@@ -63,6 +67,11 @@ int cmd_train(const std::vector<std::string>& args, const std::string& full) {
   }
   o.command = full;
   auto r = train::train(o);
+  if (r.stopped) {
+    std::cout << fmt::format("{}: stopped after {} steps ({:.2f} min); checkpoint {}\n", o.output, r.steps, r.minutes,
+                             train::train_checkpoint_path(o.output));
+    return 0;
+  }
   std::cout << fmt::format("{}: val {:.6f} bpc (integer model), {:.6f} bpc (float), {} steps, {:.2f} min\n", o.output,
                            r.val_bpc, r.val_bpc_float, r.steps, r.minutes);
   return 0;

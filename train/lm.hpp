@@ -54,6 +54,11 @@ class LMImpl : public torch::nn::Module {
   bool surrogate_int = false;  // kBinary backward in integer units: d/ds sigmoid((s + 1/2) / surrogate_tau)
   double surrogate_tau = 1.0;  // kBinary backward: d/ds sigmoid(alpha (s + 1/2) / surrogate_tau)
   bool stochastic = false;     // kTernary: sample the state bits (Bernoulli of the soft state, straight-through)
+  // kTernary: share of the quantised values in the forward pass (ramped 0 -> 1 by --quant-ramp):
+  // every weight, table entry and bias is mix * quantised + (1 - mix) * float (in the unit's
+  // alpha units), the +1/2 offset is mix/2 and a sampled state bit is mix * sample + (1 - mix) * soft,
+  // so at mix = 0 the forward pass is the float model's and the stage starts where it left off.
+  double mix_now = 1.0;
 
   struct Out {
     torch::Tensor logits;             // [B, T, V] (float; logit_scale * z when quantised)

@@ -319,6 +319,41 @@ TEST(Train, GradientsReachEveryLatentWeight) {
   }
 }
 
+// --quant-ramp: at mix 0 the ternary stage's forward pass (temperature 1, no sampling) is the
+// float model's under its fan-in masks, so quantisation starts where the float stages ended; at
+// mix 1 it is the plain ternary stage; in between, gradients still reach every parameter.
+TEST(Train, QuantRampStartsAtTheFloatModel) {
+  for (bool gated : {false, true})
+    for (int levels : {1, 2}) {
+      LMConfig c = small_cfg(gated, 2, levels);
+      LM lm = binary_lm(c, 31 + levels);
+      torch::manual_seed(3);
+      torch::Tensor x = torch::randint(0, c.vocab, {4, 30}, torch::kLong);
+      auto run = [&](int stage, double mix) {
+        torch::NoGradGuard ng;
+        lm->stage = stage;
+        lm->mix_now = mix;
+        lm->tau_now = 1;
+        return lm->forward(x, lm->zero_state(4)).logits;
+      };
+      torch::Tensor fl = run(kSparse, 1), q0 = run(kTernary, 0), q1 = run(kTernary, 1), qh = run(kTernary, 0.5);
+      EXPECT_LT((fl - q0).abs().max().item<double>(), 1e-4) << "gated " << gated << " levels " << levels;
+      EXPECT_GT((fl - q1).abs().max().item<double>(), 1e-2) << "quantisation should change the logits";
+      EXPECT_GT((qh - q0).abs().max().item<double>(), 1e-3);
+      EXPECT_GT((qh - q1).abs().max().item<double>(), 1e-3);
+      lm->stage = kTernary;
+      lm->mix_now = 0.5;
+      lm->stochastic = true;
+      lm->train();
+      auto out = lm->forward(x.slice(1, 0, 29), lm->zero_state(4));
+      torch::nn::functional::cross_entropy(out.logits.reshape({-1, c.vocab}), x.slice(1, 1).reshape({-1})).backward();
+      for (const auto& p : lm->named_parameters()) {
+        ASSERT_TRUE(p.value().grad().defined()) << p.key();
+        EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0) << p.key() << " gated " << gated;
+      }
+    }
+}
+
 TEST(Train, SameSeedSameModel) {
   std::string corpus = write_tmp("det.txt", make_corpus(8000, 3));
   Options o = tiny_options(corpus, tmpdir() + "/d1.json");
@@ -386,6 +421,9 @@ TEST(Train, Errors) {
   o.steps = 0;
   o.minutes = 0;
   expect_error(o, "--minutes");
+  o = tiny_options(good, tmpdir() + "/err.json");
+  o.quant_ramp = 1.5;
+  expect_error(o, "--quant-ramp");
   o = tiny_options(good, tmpdir() + "/err.json");
   o.resume = true;
   expect_error(o, "--resume");

@@ -97,16 +97,27 @@ Tensor LMImpl::level_bias(int l, int b) const {
   return torch::cat({bl, bl - steps}, 1);
 }
 
+namespace {
+// mix * quantised + (1 - mix) * float; exactly the quantised tensor at mix = 1.
+Tensor blend(double mix, const Tensor& quantised, const Tensor& float_units) {
+  return mix >= 1 ? quantised : mix * quantised + (1 - mix) * float_units;
+}
+}  // namespace
+
 QBank LMImpl::quant_bank(int l, int b) const {
   const Bank& k = banks[size_t(l)][size_t(b)];
   QBank q;
   q.alpha = k.log_alpha.exp();
-  q.trec = ternary_ste(k.wrec, k.mrec, delta_now);
-  if (l == 0)
-    q.tin = torch::clamp(round_ste(k.win / q.alpha.unsqueeze(0)), -kMaxInputWeight, kMaxInputWeight);
-  else
-    q.tin = ternary_ste(k.win, k.min, delta_now);
-  q.tb = round_ste(level_bias(l, b) / q.alpha.unsqueeze(1));
+  Tensor ar = q.alpha.unsqueeze(1);  // rows are units
+  q.trec = blend(mix_now, ternary_ste(k.wrec, k.mrec, delta_now), k.wrec * k.mrec / ar);
+  if (l == 0) {
+    Tensor x = k.win / q.alpha.unsqueeze(0);  // [V, H] table: columns are units
+    q.tin = blend(mix_now, torch::clamp(round_ste(x), -kMaxInputWeight, kMaxInputWeight), x);
+  } else {
+    q.tin = blend(mix_now, ternary_ste(k.win, k.min, delta_now), k.win * k.min / ar);
+  }
+  Tensor bx = level_bias(l, b) / ar;
+  q.tb = blend(mix_now, round_ste(bx), bx);
   return q;
 }
 
@@ -148,7 +159,7 @@ LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record)
         if (!quant) {
           y[b] = torch::sigmoid(s);
         } else {
-          Tensor pre = q.alpha.unsqueeze(1) * (s + 0.5);
+          Tensor pre = q.alpha.unsqueeze(1) * (s + 0.5 * mix_now);
           if (stage == kBinary) {
             // Surrogate: in integer units of the sum (sigmoid((s + 1/2) / tau)) or in the float
             // units of the unit's scale (sigmoid(alpha (s + 1/2) / tau)).
@@ -156,7 +167,8 @@ LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record)
             y[b] = ste((s.detach() >= 0).to(torch::kFloat), soft);
           } else {
             y[b] = torch::sigmoid(pre / tau_now);
-            if (stochastic && is_training()) y[b] = ste(torch::bernoulli(y[b].detach()), y[b]);
+            if (stochastic && is_training())
+              y[b] = ste(blend(mix_now, torch::bernoulli(y[b].detach()), y[b].detach()), y[b]);
           }
         }
       }
@@ -188,8 +200,9 @@ LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record)
 LMImpl::QHead LMImpl::quant_head() const {
   QHead q;
   q.scale = log_scale.exp();
-  q.w = ternary_ste(head_w, head_mask, delta_now);
-  q.b = torch::clamp(round_ste(head_b / q.scale), -kMaxBias, kMaxBias);
+  q.w = blend(mix_now, ternary_ste(head_w, head_mask, delta_now), head_w * head_mask / q.scale);
+  Tensor bx = head_b / q.scale;
+  q.b = blend(mix_now, torch::clamp(round_ste(bx), -kMaxBias, kMaxBias), bx);
   return q;
 }
 
@@ -412,6 +425,9 @@ void check_options(const Options& o) {
   if (o.float_frac < 0.05 || o.float_frac > 0.85) throw Error("--float-frac: expected 0.05..0.85");
   if (!(o.soft_frac > 0) || o.float_frac + o.soft_frac > 0.95)
     throw Error(fmt::format("--soft-frac: expected a share > 0 with --float-frac + --soft-frac <= 0.95, got {}", o.soft_frac));
+  if (!(o.quant_ramp >= 0 && o.quant_ramp <= 1))
+    throw Error(fmt::format("--quant-ramp: expected a share of the ternary stage in [0, 1], got {}", o.quant_ramp));
+  if (o.stop_after < 0) throw Error("--stop-after: expected a positive number of steps");
   if (o.levels < 1 || o.levels > 3) throw Error(fmt::format("--levels: expected 1, 2 or 3, got {}", o.levels));
   if (o.threads < 1) throw Error("--threads: expected at least 1");
   if (!(o.tau_end > 0 && o.tau_end <= 1)) throw Error("--tau-end: expected a temperature in (0, 1]");
@@ -694,6 +710,7 @@ Result train(const Options& o) {
     }
     if (s == kBinary) {
       lm->delta_now = o.delta;
+      lm->mix_now = 1;
       lm->surrogate_tau = o.surrogate_tau;
     lm->surrogate_int = o.surrogate == "int";
       h = lm->zero_state(B);
@@ -796,6 +813,7 @@ Result train(const Options& o) {
       if (s == kTernary) {
         lm->delta_now = o.delta * std::min(1.0, 2 * p);
         lm->tau_now = 1 - (1 - o.tau_end) * p;  // 1 -> tau_end, linear
+        lm->mix_now = o.quant_ramp > 0 ? std::min(1.0, p / o.quant_ramp) : 1.0;
         if (step % 25 == 0) lm->update_masks(o.fanin, o.head_fanin);
       }
     }
@@ -852,6 +870,10 @@ Result train(const Options& o) {
       Result r;
       r.steps = step;
       r.minutes = elapsed / 60;
+      r.stopped = true;
+      if (!o.quiet)
+        std::cerr << fmt::format("train: stopped after step {} as asked; checkpoint {} saved, continue with --resume\n",
+                                 step, ckpt);
       return r;
     }
   }
@@ -894,6 +916,7 @@ Result train(const Options& o) {
                   {"float_frac", o.float_frac},
                   {"soft_frac", o.soft_frac},
                   {"tau_end", o.tau_end},
+                  {"quant_ramp", o.quant_ramp},
                   {"surrogate", o.surrogate},
                   {"stochastic", o.stochastic},
                   {"tokens_per_s", std::round(r.tokens_per_s)},

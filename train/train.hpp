@@ -31,6 +31,8 @@ struct Options {
   double delta = 0.4;       // ternary threshold ratio (of the mean |w| of a row's kept weights)
   double soft_frac = 0.1;   // share of the budget for the ternary-weight, soft-state stage
   double tau_end = 0.3;     // soft-state temperature reached at the end of the ternary stage
+  double quant_ramp = 0;    // share of the ternary stage over which the forward pass moves from the
+                            // float values to the quantised ones (0: quantised from its first step)
   bool stochastic = false;  // soft-state stage: sample the state bits (Bernoulli, straight-through)
   int levels = 1;           // thresholds (state bits) per unit: 1 binary, 2 or 3 thermometer
   double surrogate_tau = 1.0;  // temperature of the binary stage's surrogate gradient
@@ -51,6 +53,7 @@ struct Result {
   double minutes = 0;
   double tokens_per_s = 0;
   int units = 0;             // units kept after pruning (all layers)
+  bool stopped = false;      // --stop-after: the checkpoint was saved, no model file written
 };
 
 struct Corpus {
