@@ -72,6 +72,9 @@ class LMImpl : public torch::nn::Module {
 
   // Top-|w| masks: k_rec nonzeros per recurrent/inter-layer row, k_head per logit.
   void update_masks(int k_rec, int k_head);
+  // Clamps every latent ternary weight (recurrent, inter-layer, head) to +-c times its unit's
+  // scale alpha (the head's: its logit scale), so weights stay within reach of a sign flip.
+  void clip_latent(double c);
   // Initialise the scales (alpha per unit, the head's logit scale) from the current weights.
   void init_quant();
   QBank quant_bank(int layer, int b) const;

@@ -1,12 +1,14 @@
 // Tests of training (issue 3): loss goes down, export round trip, the exported integer model is
 // bit-exact with training's quantised forward pass, gradients reach every latent weight,
 // training's evaluation equals `tritgate eval`'s, determinism, the float checkpoint, errors.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include "bpc.hpp"
@@ -354,6 +356,41 @@ TEST(Train, QuantRampStartsAtTheFloatModel) {
     }
 }
 
+// --clip-latent: every latent ternary weight ends within +-c of its unit's scale (the head's:
+// its logit scale), the ones inside are untouched, and the signs are kept.
+TEST(Train, ClipLatentBoundsEveryTernaryWeight) {
+  LMConfig c = small_cfg(true, 2);
+  LM lm = binary_lm(c, 41);
+  {
+    torch::NoGradGuard ng;
+    for (auto& p : lm->named_parameters())
+      if (p.key().find("wrec") != std::string::npos || p.key().find("win") != std::string::npos || p.key() == "head_w")
+        p.value().mul_(5);
+  }
+  std::map<std::string, torch::Tensor> before;
+  for (const auto& p : lm->named_parameters()) before[p.key()] = p.value().detach().clone();
+  const double k = 1.5;
+  lm->clip_latent(k);
+  auto check = [&](const std::string& name, const torch::Tensor& w, const torch::Tensor& bound) {
+    torch::Tensor b0 = before[name];
+    EXPECT_TRUE((w.abs() <= bound + 1e-6).all().item<bool>()) << name;
+    torch::Tensor inside = b0.abs() <= bound;
+    EXPECT_TRUE(torch::equal(w.masked_select(inside), b0.masked_select(inside))) << name;
+    EXPECT_TRUE((w.sign() == b0.sign()).all().item<bool>()) << name;
+    EXPECT_GT((~inside).sum().item<int64_t>(), 0) << name << ": the test should clip something";
+  };
+  for (int l = 0; l < c.layers; ++l)
+    for (int b = 0; b < 2; ++b) {
+      const Bank& k2 = lm->banks[size_t(l)][size_t(b)];
+      torch::Tensor bound = k * k2.log_alpha.exp().unsqueeze(1).expand_as(k2.wrec);
+      check(fmt::format("l{}_{}_wrec", l, b == 0 ? "c" : "g"), k2.wrec, bound);
+      if (l > 0) check(fmt::format("l{}_{}_win", l, b == 0 ? "c" : "g"), k2.win, bound);
+      else  // the layer-0 token table is integer, not ternary: not clipped
+        EXPECT_TRUE(torch::equal(k2.win, before[fmt::format("l0_{}_win", b == 0 ? "c" : "g")]));
+    }
+  check("head_w", lm->head_w, (k * lm->log_scale.exp()).expand_as(lm->head_w));
+}
+
 TEST(Train, SameSeedSameModel) {
   std::string corpus = write_tmp("det.txt", make_corpus(8000, 3));
   Options o = tiny_options(corpus, tmpdir() + "/d1.json");
@@ -424,6 +461,9 @@ TEST(Train, Errors) {
   o = tiny_options(good, tmpdir() + "/err.json");
   o.quant_ramp = 1.5;
   expect_error(o, "--quant-ramp");
+  o = tiny_options(good, tmpdir() + "/err.json");
+  o.clip_latent = -1;
+  expect_error(o, "--clip-latent");
   o = tiny_options(good, tmpdir() + "/err.json");
   o.resume = true;
   expect_error(o, "--resume");

@@ -244,6 +244,18 @@ void LMImpl::init_quant() {
   log_scale.fill_(std::log(std::max(s, 1e-3)));
 }
 
+void LMImpl::clip_latent(double c) {
+  torch::NoGradGuard ng;
+  auto clip = [](Tensor& w, const Tensor& bound) { w.copy_(torch::max(torch::min(w, bound), -bound)); };
+  for (int l = 0; l < cfg.layers; ++l)
+    for (auto& k : banks[size_t(l)]) {
+      Tensor bound = c * k.log_alpha.exp().unsqueeze(1);  // per unit (row)
+      clip(k.wrec, bound);
+      if (l > 0) clip(k.win, bound);
+    }
+  clip(head_w, c * log_scale.exp());
+}
+
 namespace {
 
 Matrix to_matrix(const Tensor& t, bool transpose) {
@@ -427,6 +439,7 @@ void check_options(const Options& o) {
     throw Error(fmt::format("--soft-frac: expected a share > 0 with --float-frac + --soft-frac <= 0.95, got {}", o.soft_frac));
   if (!(o.quant_ramp >= 0 && o.quant_ramp <= 1))
     throw Error(fmt::format("--quant-ramp: expected a share of the ternary stage in [0, 1], got {}", o.quant_ramp));
+  if (!(o.clip_latent >= 0)) throw Error("--clip-latent: expected a positive multiple of the scale (or 0: off)");
   if (o.stop_after < 0) throw Error("--stop-after: expected a positive number of steps");
   if (o.levels < 1 || o.levels > 3) throw Error(fmt::format("--levels: expected 1, 2 or 3, got {}", o.levels));
   if (o.threads < 1) throw Error("--threads: expected at least 1");
@@ -840,6 +853,7 @@ Result train(const Options& o) {
     loss.backward();
     torch::nn::utils::clip_grad_norm_(lm->parameters(), 1.0);
     opt->step();
+    if (s >= kTernary && o.clip_latent > 0) lm->clip_latent(o.clip_latent);
     for (auto& t : out.h) t = t.detach();
     h = out.h;
     ++step;
@@ -917,6 +931,7 @@ Result train(const Options& o) {
                   {"soft_frac", o.soft_frac},
                   {"tau_end", o.tau_end},
                   {"quant_ramp", o.quant_ramp},
+                  {"clip_latent", o.clip_latent},
                   {"surrogate", o.surrogate},
                   {"stochastic", o.stochastic},
                   {"tokens_per_s", std::round(r.tokens_per_s)},
