@@ -421,6 +421,8 @@ TEST(Train, ResumeContinuesExactly) {
   EXPECT_EQ(full.steps, 40);
   EXPECT_FALSE(fs::exists(train_checkpoint_path(o.output)));
   Model a = load_model(tmpdir() + "/r1.json"), b = load_model(o.output);
+  EXPECT_EQ(b.provenance.value("resumed_at_step", -1), 23);
+  EXPECT_FALSE(a.provenance.contains("resumed_at_step"));
   a.provenance = b.provenance = nlohmann::json::object();
   a.name = b.name;
   EXPECT_EQ(model_to_json(a), model_to_json(b));

@@ -675,7 +675,7 @@ Result train(const Options& o) {
   if (!model_dir.empty() && !fs::is_directory(model_dir))
     throw Error(fmt::format("-o {}: directory {} does not exist", o.output, model_dir));
 
-  long step = 0;
+  long step = 0, resumed_at = -1;  // resumed_at: the step a --resume started from
   double elapsed = 0;  // seconds of training (this run and resumed ones)
   double float_val = std::nan("");
   auto h = lm->zero_state(B);
@@ -725,7 +725,7 @@ Result train(const Options& o) {
       lm->delta_now = o.delta;
       lm->mix_now = 1;
       lm->surrogate_tau = o.surrogate_tau;
-    lm->surrogate_int = o.surrogate == "int";
+      lm->surrogate_int = o.surrogate == "int";
       h = lm->zero_state(B);
     }
     lm->stage = s;
@@ -748,6 +748,7 @@ Result train(const Options& o) {
       throw Error(ckpt + ": the checkpoint was made with other --hidden/--fanin/--head-fanin/--layers/--cell or corpus");
     lm->load(ar);
     step = long(st[0].item<double>());
+    resumed_at = step;
     elapsed = st[1].item<double>();
     float_val = st[2].item<double>();
     lm->stage = int(st[3].item<double>());
@@ -938,6 +939,9 @@ Result train(const Options& o) {
                   {"float_checkpoint", fs::path(float_pt).filename().string()},
                   {"float_val_rule", "16 contiguous streams of the val split, each from reset"}};
   if (o.prune) m.provenance["kept_units"] = kept;
+  // the command above made only the steps after this one; the earlier ones were made by the
+  // interrupted (or --stop-after) run with the same shape, possibly other quantisation options
+  if (resumed_at >= 0) m.provenance["resumed_at_step"] = resumed_at;
   validate_model(m, o.output);
   save_model(m, o.output);
   std::error_code ec;
