@@ -102,6 +102,10 @@ namespace {
 Tensor blend(double mix, const Tensor& quantised, const Tensor& float_units) {
   return mix >= 1 ? quantised : mix * quantised + (1 - mix) * float_units;
 }
+// Ternary weights under a mask, blended with the float weights in units of `scale`.
+Tensor ternary_blend(double mix, const Tensor& w, const Tensor& mask, double delta, const Tensor& scale) {
+  return blend(mix, ternary_ste(w, mask, delta), w * mask / scale);
+}
 }  // namespace
 
 QBank LMImpl::quant_bank(int l, int b) const {
@@ -109,12 +113,12 @@ QBank LMImpl::quant_bank(int l, int b) const {
   QBank q;
   q.alpha = k.log_alpha.exp();
   Tensor ar = q.alpha.unsqueeze(1);  // rows are units
-  q.trec = blend(mix_now, ternary_ste(k.wrec, k.mrec, delta_now), k.wrec * k.mrec / ar);
+  q.trec = ternary_blend(mix_now, k.wrec, k.mrec, delta_now, ar);
   if (l == 0) {
     Tensor x = k.win / q.alpha.unsqueeze(0);  // [V, H] table: columns are units
     q.tin = blend(mix_now, torch::clamp(round_ste(x), -kMaxInputWeight, kMaxInputWeight), x);
   } else {
-    q.tin = blend(mix_now, ternary_ste(k.win, k.min, delta_now), k.win * k.min / ar);
+    q.tin = ternary_blend(mix_now, k.win, k.min, delta_now, ar);
   }
   Tensor bx = level_bias(l, b) / ar;
   q.tb = blend(mix_now, round_ste(bx), bx);
@@ -200,7 +204,7 @@ LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record)
 LMImpl::QHead LMImpl::quant_head() const {
   QHead q;
   q.scale = log_scale.exp();
-  q.w = blend(mix_now, ternary_ste(head_w, head_mask, delta_now), head_w * head_mask / q.scale);
+  q.w = ternary_blend(mix_now, head_w, head_mask, delta_now, q.scale);
   Tensor bx = head_b / q.scale;
   q.b = blend(mix_now, torch::clamp(round_ste(bx), -kMaxBias, kMaxBias), bx);
   return q;
