@@ -250,7 +250,7 @@ void LMImpl::init_quant() {
 
 void LMImpl::clip_latent(double c) {
   torch::NoGradGuard ng;
-  auto clip = [](Tensor& w, const Tensor& bound) { w.copy_(torch::max(torch::min(w, bound), -bound)); };
+  auto clip = [](Tensor& w, const Tensor& bound) { w.clamp_(-bound, bound); };  // bound broadcasts over rows
   for (int l = 0; l < cfg.layers; ++l)
     for (auto& k : banks[size_t(l)]) {
       Tensor bound = c * k.log_alpha.exp().unsqueeze(1);  // per unit (row)
