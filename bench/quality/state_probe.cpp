@@ -1,0 +1,205 @@
+// Probes of a trained integer model's binary state (a benchmark program, not a test): how much
+// does the state know about the next character, and how much of it does the model's head read?
+//
+// The bit-exact reference (tg::ModelSim) runs the model over the corpus from its reset state (at
+// the start of the train split and again at the start of the val split, the `tritgate eval`
+// rule) and records the state read before each prediction. Readouts of growing power are then
+// fitted on the train split's states (float weights, Adam, fixed seed) and scored on the val
+// split, in bits per character:
+//
+//   model            the model's own integer head (equals `tritgate eval`)
+//   bias+scale       its ternary weights kept, per-logit float scale and float bias refitted
+//   linear           a dense float linear head on the state bits
+//   linear+token     the same plus a one-hot of the last token read
+//   binary-N         N binary units (step, straight-through sigmoid gradient) on the state bits,
+//                    then a linear head on those N bits and the state bits
+//   mlp-256          a ReLU hidden layer of 256 float units: a rough bound on what the state holds
+//
+// usage: tg_state_probe --model m.json --corpus FILE [--steps N] [--batch B] [--threads T]
+// Built by `cmake --build build --target tg_state_probe` (needs the training module).
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+
+#include "bpc.hpp"
+#include "model.hpp"
+#include "util.hpp"
+
+namespace {
+
+using torch::Tensor;
+using torch::indexing::Slice;
+
+struct Data {
+  Tensor bits;    // [N, S] float 0/1: the state read before predicting token t
+  Tensor logits;  // [N, V] float: the model's integer logits at that state
+  Tensor target;  // [N] long: token t
+  Tensor last;    // [N] long: the token read before t (V at a reset)
+  int64_t n_train = 0, n = 0;
+};
+
+Data collect(const tg::Model& m, const std::string& text, const std::string& origin) {
+  std::string tr = tg::split_text(text, "train"), va = tg::split_text(text, "val");
+  auto t1 = tg::tokenize(m, tr, origin + " (train split)");
+  auto t2 = tg::tokenize(m, va, origin + " (val split)");
+  const int S = m.state_bits(), V = m.vocab_size();
+  Data d;
+  d.n_train = int64_t(t1.size());
+  d.n = d.n_train + int64_t(t2.size());
+  d.bits = torch::zeros({d.n, S});
+  d.logits = torch::zeros({d.n, V});
+  d.target = torch::zeros({d.n}, torch::kLong);
+  d.last = torch::full({d.n}, int64_t(V), torch::kLong);
+  auto bits = d.bits.accessor<float, 2>();
+  auto lg = d.logits.accessor<float, 2>();
+  auto tgt = d.target.accessor<int64_t, 1>();
+  auto last = d.last.accessor<int64_t, 1>();
+  tg::ModelSim sim(m);
+  int64_t row = 0;
+  for (const auto* toks : {&t1, &t2}) {
+    sim.reset();
+    int prev = V;
+    for (int tok : *toks) {
+      auto st = sim.flat_state();
+      for (int j = 0; j < S; ++j) bits[row][j] = float(st[size_t(j)]);
+      auto z = sim.logits();
+      for (int v = 0; v < V; ++v) lg[row][v] = float(z[size_t(v)]);
+      tgt[row] = tok;
+      last[row] = prev;
+      sim.step(tok);
+      prev = tok;
+      ++row;
+    }
+  }
+  return d;
+}
+
+double val_bits(const Data& d, const std::function<Tensor(const Tensor&)>& f) {
+  torch::NoGradGuard ng;
+  double nll = 0;
+  for (int64_t a = d.n_train; a < d.n; a += 65536) {
+    Tensor idx = torch::arange(a, std::min(d.n, a + 65536));
+    nll += torch::nn::functional::cross_entropy(f(idx), d.target.index({idx}),
+                                                torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+               .item<double>();
+  }
+  return nll / double(d.n - d.n_train) / std::log(2.0);
+}
+
+// Fits `params` of the readout f on random train rows, then scores it on the val split.
+double fit(const Data& d, const std::function<Tensor(const Tensor&)>& f, std::vector<Tensor> params, int steps,
+           int batch) {
+  torch::optim::Adam opt(params, torch::optim::AdamOptions(3e-2));
+  for (int it = 0; it < steps; ++it) {
+    double lr = 3e-2 * (it < steps / 2 ? 1.0 : 0.1 + 0.9 * 2.0 * (steps - it) / steps);  // decay over the 2nd half
+    for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
+    Tensor idx = torch::randint(d.n_train, {batch}, torch::kLong);
+    Tensor loss = torch::nn::functional::cross_entropy(f(idx), d.target.index({idx}));
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+  }
+  return val_bits(d, f);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string model_path, corpus;
+  int steps = 1500, batch = 8192, threads = 1;
+  for (int i = 1; i < argc; i += 2) {
+    std::string k = argv[i], v = i + 1 < argc ? argv[i + 1] : "";
+    if (v.empty()) {
+      std::fprintf(stderr, "tg_state_probe: %s expects a value\n", k.c_str());
+      return 2;
+    }
+    if (k == "--model") model_path = v;
+    else if (k == "--corpus") corpus = v;
+    else if (k == "--steps") steps = std::atoi(v.c_str());
+    else if (k == "--batch") batch = std::atoi(v.c_str());
+    else if (k == "--threads") threads = std::atoi(v.c_str());
+    else {
+      std::fprintf(stderr, "tg_state_probe: unknown option %s\n", k.c_str());
+      return 2;
+    }
+  }
+  if (model_path.empty() || corpus.empty() || steps < 1 || batch < 1 || threads < 1) {
+    std::fprintf(stderr, "usage: tg_state_probe --model m.json --corpus FILE [--steps N>0] [--batch B>0] [--threads T>0]\n");
+    return 2;
+  }
+  try {
+    torch::set_num_threads(threads);
+    tg::Model m = tg::load_model(model_path);
+    auto t0 = std::chrono::steady_clock::now();
+    Data d = collect(m, tg::read_file(corpus), corpus);
+    const int S = m.state_bits(), V = m.vocab_size();
+    const double s = m.head.logit_scale;
+    std::printf("# %s on %s: %d state bits, vocab %d, %lld train / %lld val positions; %d steps of %d rows per fit\n\n",
+                model_path.c_str(), corpus.c_str(), S, V, (long long)d.n_train, (long long)(d.n - d.n_train), steps,
+                batch);
+    std::printf("| readout of the binary state | trained parameters | val BPC |\n|---|---:|---:|\n");
+    auto row = [&](const std::string& name, int64_t params, double bpc) {
+      std::printf("| %s | %lld | %.4f |\n", name.c_str(), (long long)params, bpc);
+      std::fflush(stdout);
+    };
+    row("model (its integer head)", 0, val_bits(d, [&](const Tensor& i) { return s * d.logits.index({i}); }));
+    // The head's weighted sum without its bias: the model's logits minus the bias.
+    Tensor bias = torch::zeros({V});
+    for (int v = 0; v < V; ++v) bias[v] = float(m.head.bias[size_t(v)]);
+    torch::manual_seed(1);
+    {
+      Tensor sc = torch::full({V}, float(s)).requires_grad_(), b = (s * bias).clone().requires_grad_();
+      auto f = [&](const Tensor& i) { return (d.logits.index({i}) - bias) * sc + b; };
+      row("its ternary weights, per-logit float scale and bias", 2 * V, fit(d, f, {sc, b}, steps, batch));
+    }
+    {
+      Tensor W = torch::zeros({S, V}).requires_grad_(), b = torch::zeros({V}).requires_grad_();
+      auto f = [&](const Tensor& i) { return torch::matmul(d.bits.index({i}), W) + b; };
+      row("linear (dense float)", int64_t(S + 1) * V, fit(d, f, {W, b}, steps, batch));
+    }
+    {
+      Tensor W = torch::zeros({S, V}).requires_grad_(), E = torch::zeros({V + 1, V}).requires_grad_(),
+             b = torch::zeros({V}).requires_grad_();
+      auto f = [&](const Tensor& i) { return torch::matmul(d.bits.index({i}), W) + E.index({d.last.index({i})}) + b; };
+      row("linear + the last token (one-hot)", int64_t(S + V + 2) * V, fit(d, f, {W, E, b}, steps, batch));
+    }
+    for (int nh : {64, 128}) {
+      Tensor W1 = (torch::randn({S, nh}) * 0.3).requires_grad_(), b1 = torch::zeros({nh}).requires_grad_();
+      Tensor W = torch::zeros({nh + S, V}).requires_grad_(), b = torch::zeros({V}).requires_grad_();
+      auto f = [&](const Tensor& i) {
+        Tensor x = d.bits.index({i});
+        Tensor a = torch::matmul(x, W1) + b1;
+        Tensor soft = torch::sigmoid(2 * a);
+        Tensor bit = (a.detach() >= 0).to(torch::kFloat) + (soft - soft.detach());
+        return torch::matmul(torch::cat({bit, x}, 1), W) + b;
+      };
+      row(fmt::format("{} binary units, then linear on them and the state", nh), int64_t(S + 1) * nh + int64_t(nh + S + 1) * V,
+          fit(d, f, {W1, b1, W, b}, steps, batch));
+    }
+    {
+      const int nh = 256;
+      Tensor W1 = (torch::randn({S, nh}) * 0.1).requires_grad_(), b1 = torch::zeros({nh}).requires_grad_();
+      Tensor W = torch::zeros({nh, V}).requires_grad_(), b = torch::zeros({V}).requires_grad_();
+      auto f = [&](const Tensor& i) { return torch::matmul(torch::relu(torch::matmul(d.bits.index({i}), W1) + b1), W) + b; };
+      row("MLP, 256 ReLU units (what the state holds, roughly)", int64_t(S + 1) * nh + int64_t(nh + 1) * V,
+          fit(d, f, {W1, b1, W, b}, steps, batch));
+    }
+    {
+      Tensor E = torch::zeros({V + 1, V}).requires_grad_(), b = torch::zeros({V}).requires_grad_();
+      auto f = [&](const Tensor& i) { return E.index({d.last.index({i})}) + b; };
+      row("no state: the last token only (bigram)", int64_t(V + 2) * V, fit(d, f, {E, b}, steps, batch));
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("\n%.0f s\n", secs);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tg_state_probe: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
