@@ -43,6 +43,8 @@ int cmd_train(const std::vector<std::string>& args, const std::string& full) {
       "share of the ternary stage that blends float into quantised values (0: none)")(
       "clip-latent", po::value(&o.clip_latent)->default_value(o.clip_latent),
       "quantised stages: clamp latent ternary weights to +-C x their scale (0: off)")(
+      "weight-ema", po::value(&o.weight_ema)->default_value(o.weight_ema),
+      "binary stage: export a running average of the weights with this decay per step (0: off)")(
       "stop-after", po::value(&o.stop_after)->default_value(0),
       "save the resumable checkpoint after N steps and stop (branch runs with --resume)")(
       "stochastic", po::bool_switch(&o.stochastic), "soft-state stage: sample the state bits (straight-through)")(

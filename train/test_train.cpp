@@ -428,6 +428,34 @@ TEST(Train, ResumeContinuesExactly) {
   EXPECT_EQ(model_to_json(a), model_to_json(b));
 }
 
+// --weight-ema: the model file is the average of the binary stage's weights. It differs from the
+// last step's model, it is what training scored (training's eval equals the tool's), and an
+// interruption in the binary stage loses nothing (the averages travel in the checkpoint).
+TEST(Train, WeightEmaExportsTheAverageAndResumes) {
+  std::string corpus = write_tmp("ema.txt", make_corpus(8000, 7));
+  Options o = tiny_options(corpus, tmpdir() + "/e0.json");
+  o.steps = 60;  // binary stage from step 36
+  train::train(o);
+  o.weight_ema = 0.9;
+  o.output = tmpdir() + "/e1.json";
+  Result r = train::train(o);
+  o.output = tmpdir() + "/e2.json";
+  o.stop_after = 45;  // interrupted in the binary stage
+  train::train(o);
+  o.stop_after = 0;
+  o.resume = true;
+  train::train(o);
+  Model last = load_model(tmpdir() + "/e0.json"), a = load_model(tmpdir() + "/e1.json"), b = load_model(o.output);
+  EXPECT_EQ(a.provenance["weight_ema"].get<double>(), 0.9);
+  EXPECT_NEAR(tool_val_bpc(a, corpus), r.val_bpc, 1e-6);
+  for (Model* m : {&last, &a, &b}) {
+    m->provenance = nlohmann::json::object();
+    m->name = "x";
+  }
+  EXPECT_NE(model_to_json(last), model_to_json(a)) << "the average should differ from the last step";
+  EXPECT_EQ(model_to_json(a), model_to_json(b)) << "resuming in the binary stage should keep the averages";
+}
+
 namespace {
 void expect_error(const Options& o, const std::string& needle) {
   try {
@@ -466,6 +494,9 @@ TEST(Train, Errors) {
   o = tiny_options(good, tmpdir() + "/err.json");
   o.clip_latent = -1;
   expect_error(o, "--clip-latent");
+  o = tiny_options(good, tmpdir() + "/err.json");
+  o.weight_ema = 1;
+  expect_error(o, "--weight-ema");
   o = tiny_options(good, tmpdir() + "/err.json");
   o.resume = true;
   expect_error(o, "--resume");

@@ -444,6 +444,8 @@ void check_options(const Options& o) {
   if (!(o.quant_ramp >= 0 && o.quant_ramp <= 1))
     throw Error(fmt::format("--quant-ramp: expected a share of the ternary stage in [0, 1], got {}", o.quant_ramp));
   if (!(o.clip_latent >= 0)) throw Error("--clip-latent: expected a positive multiple of the scale (or 0: off)");
+  if (!(o.weight_ema >= 0 && o.weight_ema < 1))
+    throw Error(fmt::format("--weight-ema: expected a decay per step in [0, 1) (0: off), got {}", o.weight_ema));
   if (o.stop_after < 0) throw Error("--stop-after: expected a positive number of steps");
   if (o.levels < 1 || o.levels > 3) throw Error(fmt::format("--levels: expected 1, 2 or 3, got {}", o.levels));
   if (o.threads < 1) throw Error("--threads: expected at least 1");
@@ -686,6 +688,13 @@ Result train(const Options& o) {
   std::vector<Tensor> th;  // teacher state (distillation)
   LM teacher{nullptr};
   std::unique_ptr<torch::optim::Adam> opt;
+  // --weight-ema: running average of every parameter over the binary stage (empty: off, or
+  // not there yet); the model file is exported from it.
+  std::vector<Tensor> avg;
+  auto start_avg = [&]() {
+    avg.clear();
+    for (const auto& p : lm->parameters()) avg.push_back(p.detach().clone());
+  };
   auto new_opt = [&](double lr) {
     opt = std::make_unique<torch::optim::Adam>(lm->parameters(), torch::optim::AdamOptions(lr));
   };
@@ -731,6 +740,7 @@ Result train(const Options& o) {
       lm->surrogate_tau = o.surrogate_tau;
       lm->surrogate_int = o.surrogate == "int";
       h = lm->zero_state(B);
+      if (o.weight_ema > 0) start_avg();
     }
     lm->stage = s;
     new_opt(s <= kSparse ? o.lr : qlr);
@@ -761,6 +771,10 @@ Result train(const Options& o) {
     lm->surrogate_tau = o.surrogate_tau;
     lm->surrogate_int = o.surrogate == "int";
     for (int l = 0; l < o.layers; ++l) ar.read(fmt::format("tg_h{}", l), h[size_t(l)]);
+    if (o.weight_ema > 0 && lm->stage == kBinary) {
+      start_avg();  // a checkpoint without averages (another recipe's): start them here
+      for (size_t i = 0; i < avg.size(); ++i) ar.try_read(fmt::format("tg_avg{}", i), avg[i]);
+    }
     new_opt(lm->stage <= kSparse ? o.lr : qlr);
     if (fs::exists(ckpt_opt)) torch::load(*opt, ckpt_opt);
     if (o.distill > 0 && lm->stage >= kTernary) {
@@ -784,6 +798,7 @@ Result train(const Options& o) {
     ar.write("tg_state", torch::tensor({double(step), elapsed, float_val, double(lm->stage), lm->delta_now,
                                         lm->tau_now}, torch::kFloat64));
     for (int l = 0; l < o.layers; ++l) ar.write(fmt::format("tg_h{}", l), h[size_t(l)].detach());
+    for (size_t i = 0; i < avg.size(); ++i) ar.write(fmt::format("tg_avg{}", i), avg[i]);
     torch::save(*opt, ckpt_opt + ".tmp");
     fs::rename(ckpt_opt + ".tmp", ckpt_opt);
     atomic_save(ar, ckpt);
@@ -859,6 +874,11 @@ Result train(const Options& o) {
     torch::nn::utils::clip_grad_norm_(lm->parameters(), 1.0);
     opt->step();
     if (s >= kTernary && o.clip_latent > 0) lm->clip_latent(o.clip_latent);
+    if (s == kBinary && !avg.empty()) {
+      torch::NoGradGuard ng;
+      auto ps = lm->parameters();
+      for (size_t i = 0; i < avg.size(); ++i) avg[i].mul_(o.weight_ema).add_(ps[i].detach(), 1 - o.weight_ema);
+    }
     for (auto& t : out.h) t = t.detach();
     h = out.h;
     ++step;
@@ -905,6 +925,11 @@ Result train(const Options& o) {
   r.minutes = elapsed / 60;
   r.tokens_per_s = steps_this_run > 0 ? double(steps_this_run) * B * T / train_secs : 0;
   r.val_bpc_float = float_val;
+  if (!avg.empty()) {  // export the averaged weights
+    torch::NoGradGuard ng;
+    auto ps = lm->parameters();
+    for (size_t i = 0; i < avg.size(); ++i) ps[i].copy_(avg[i]);
+  }
   Model m = lm->export_model(corpus.vocab);
   validate_model(m, o.output + " (export)");
   std::vector<std::vector<int>> kept;
@@ -937,6 +962,7 @@ Result train(const Options& o) {
                   {"tau_end", o.tau_end},
                   {"quant_ramp", o.quant_ramp},
                   {"clip_latent", o.clip_latent},
+                  {"weight_ema", o.weight_ema},
                   {"surrogate", o.surrogate},
                   {"stochastic", o.stochastic},
                   {"tokens_per_s", std::round(r.tokens_per_s)},

@@ -34,6 +34,7 @@ struct Options {
   double quant_ramp = 0;    // share of the ternary stage over which the forward pass moves from the
                             // float values to the quantised ones (0: quantised from its first step)
   double clip_latent = 0;   // quantised stages: clamp latent ternary weights to +-this x their scale (0: off)
+  double weight_ema = 0;    // binary stage: export a running average of the weights, this decay per step (0: off)
   bool stochastic = false;  // soft-state stage: sample the state bits (Bernoulli, straight-through)
   int levels = 1;           // thresholds (state bits) per unit: 1 binary, 2 or 3 thermometer
   double surrogate_tau = 1.0;  // temperature of the binary stage's surrogate gradient
