@@ -30,6 +30,10 @@ struct VerilogOptions {
   // stable from the falling edge before the consuming rising edge (any driver clocked on the
   // rising edge satisfies this). In the comb form the ROM is a combinational case.
   bool token_rom = false;
+  // With token_rom: the ROM word holds at most this many bits (0: no limit); units whose field
+  // would not fit, in netlist order, keep their LUT decoding. On an iCE40 an EBR read gives 16
+  // bits, so 16 x the device's free EBRs keeps the ROM within the device.
+  int token_rom_bits = 0;
   // Up to this many units (with a token table, in the first layer, one threshold) are evaluated
   // mostly in a block RAM of their own, read on the falling edge like the token ROM: the address
   // is the token and up to 11 - TB of the unit's state inputs, the word the effective threshold

@@ -261,6 +261,8 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   if (opt.token_rom && naive) throw Error("--token-rom needs the tree style");
   if (opt.unit_roms < 0) throw Error("--unit-roms: expected a number of units >= 0");
   if (opt.unit_roms > 0 && naive) throw Error("--unit-roms needs the tree style");
+  if (opt.token_rom_bits < 0) throw Error("--token-rom-bits: expected a word width >= 0 (0: no limit)");
+  if (opt.token_rom_bits > 0 && !opt.token_rom) throw Error("--token-rom-bits needs --token-rom");
   Widths w = widths(n);
   const int R = int(n.regs.size());
   const int TB = n.token_bits;
@@ -511,13 +513,15 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
         std::map<int64_t, std::vector<int>> groups;
         for (int v = 0; v < n.vocab; ++v)
           if (eff(tab[size_t(v)]) != dflt) groups[eff(tab[size_t(v)])].push_back(v);
-        if (opt.token_rom && !groups.empty()) {
-          // The token ROM gives either the unit's effective threshold itself (compared with the
-          // popcount: two LUT levels from the late ROM bits, whatever the number of groups) or,
-          // when that is wider, the index of its group (a case selects the comparison).
-          // Thresholds above the popcount's largest value all mean "never": stored as that + 1.
-          const int64_t never = std::min(maxv, sum_count[size_t(b.a)]) + 1;
-          const int tw = unsigned_bits(never), cw = unsigned_bits(int64_t(groups.size()));
+        // The token ROM gives either the unit's effective threshold itself (compared with the
+        // popcount: two LUT levels from the late ROM bits, whatever the number of groups) or,
+        // when that is wider, the index of its group (a case selects the comparison).
+        // Thresholds above the popcount's largest value all mean "never": stored as that + 1.
+        // With --token-rom-bits, a unit whose field would make the word wider stays in LUTs.
+        const int64_t never = std::min(maxv, sum_count[size_t(b.a)]) + 1;
+        const int tw = unsigned_bits(never), cw = unsigned_bits(int64_t(groups.size()));
+        const bool fits = opt.token_rom_bits <= 0 || rom_w + std::min(tw, cw) <= opt.token_rom_bits;
+        if (opt.token_rom && !groups.empty() && fits) {
           if (tw <= cw) {
             RomField f{rom_w, tw, std::vector<int>(size_t(1) << TB, int(std::min(dflt, never)))};
             for (const auto& [ce, toks] : groups)

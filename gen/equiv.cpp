@@ -78,7 +78,7 @@ std::string miter(const ir::Netlist& plain, const ir::Netlist& opt) {
 int cmd_equiv_impl(const std::vector<std::string>& args) {
   std::string path, outdir, engine;
   bool mutate = false, token_rom = false, sim_arith = false;
-  int unit_roms = 0;
+  int unit_roms = 0, token_rom_bits = 0;
   int timeout = 600;
   po::options_description d("equiv options");
   d.add_options()("model", po::value(&path)->required(), "model file")(
@@ -88,6 +88,8 @@ int cmd_equiv_impl(const std::vector<std::string>& args) {
       "ABC engine: dprove (induction with register correspondence), pdr (IC3) or bmc3 (bounded, 64 cycles)")(
       "mutate", po::bool_switch(&mutate), "self-test: invert one kept register's next value; the proof must fail")(
       "token-rom", po::bool_switch(&token_rom), "the optimised side reads token classes from the ROM (gen --token-rom)")(
+      "token-rom-bits", po::value(&token_rom_bits)->default_value(0),
+      "with --token-rom: at most N bits per ROM word, the rest decoded in LUTs (gen --token-rom-bits)")(
       "unit-roms", po::value(&unit_roms)->default_value(0), "the optimised side puts up to N units in ROMs (gen --unit-roms)")(
       "sim-arith", po::bool_switch(&sim_arith),
       "prove the optimised side's arithmetic rendering (gen --sim-arith, read with TG_SIM_ARITH defined)");
@@ -112,6 +114,7 @@ int cmd_equiv_impl(const std::vector<std::string>& args) {
   oo.top = "tg_opt";
   oo.token_rom = token_rom;
   oo.unit_roms = unit_roms;
+  oo.token_rom_bits = token_rom_bits;
   oo.sim_arith = sim_arith;
   write_file_atomic(outdir + "/tg_plain.v", emit::verilog(plain, po_));
   std::string ov = emit::verilog(opt, oo);

@@ -95,7 +95,7 @@ int cmd_check(const std::vector<std::string>& args, const std::string&) {
 int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   std::string path, outdir, pass_list, style, top;
   bool list = false, token_rom = false, sim_arith = false, bitslice_cpp = false;
-  int pipeline_head = 0, unit_roms = 0;
+  int pipeline_head = 0, unit_roms = 0, token_rom_bits = 0;
   po::options_description d("gen options");
   d.add_options()("model", po::value(&path), "model file")("output,o", po::value(&outdir), "output directory")(
       "passes", po::value(&pass_list)->default_value("default"),
@@ -108,6 +108,8 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
       "token-rom", po::bool_switch(&token_rom),
       "token tables as a block-RAM ROM read on the falling clock edge instead of LUT decoding "
       "(in_token and gen must be stable from the falling edge; see docs/model-format.md)")(
+      "token-rom-bits", po::value(&token_rom_bits)->default_value(0),
+      "with --token-rom: at most N bits per ROM word (16 per iCE40 EBR); units beyond keep LUT decoding (0: no limit)")(
       "unit-roms", po::value(&unit_roms)->default_value(0),
       "up to N units evaluated mostly in a block RAM of their own (token + state inputs as the address), "
       "read on the falling edge; one EBR each")(
@@ -146,6 +148,7 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   vo.pipeline_head = pipeline_head;
   vo.token_rom = token_rom;
   vo.unit_roms = unit_roms;
+  vo.token_rom_bits = token_rom_bits;
   vo.sim_arith = sim_arith;
   std::string v = emit::verilog(n, vo);
   std::string ref = emit::cpp_reference(n, "tg_ref");
@@ -159,6 +162,7 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
                            {"pipeline_head", pipeline_head},
                            {"token_rom", token_rom},
                            {"unit_roms", unit_roms},
+                           {"token_rom_bits", token_rom_bits},
                            {"vocab", n.vocab},
                            {"token_bits", n.token_bits},
                            {"model_state_bits", n.model_state_bits},

@@ -16,6 +16,11 @@ done
 # Token classes from the ROM (gen --token-rom), in its combinational form.
 "$tg" equiv "$work/m3.json" -o "$work/rom" --token-rom --timeout 300
 grep -q tok_cls "$work/rom/tg_opt.v" || { echo "FAIL: --token-rom left no token ROM in the optimised design"; exit 1; }
+# A ROM word capped at 2 bits (gen --token-rom-bits): the first units' fields in the ROM, the others
+# decoded from the token in LUTs, both proved.
+"$tg" equiv "$work/m3.json" -o "$work/romcap" --token-rom --token-rom-bits 2 --timeout 300
+grep -q "reg \[1:0\] tok_cls" "$work/romcap/tg_opt.v" || { echo "FAIL: --token-rom-bits 2 did not cap the ROM word at 2 bits"; exit 1; }
+grep -q "case (tok)" "$work/romcap/tg_opt.v" || { echo "FAIL: --token-rom-bits 2 left no unit decoded in LUTs"; exit 1; }
 # Units in ROMs of their own (gen --unit-roms), the rest through the token ROM.
 "$tg" equiv "$work/m1.json" -o "$work/urom" --token-rom --unit-roms 4 --timeout 300
 grep -q "_INIT\[" "$work/urom/tg_opt.v" || { echo "FAIL: --unit-roms left no unit ROM in the optimised design"; exit 1; }

@@ -49,6 +49,8 @@ int cmd_train(const std::vector<std::string>& args, const std::string& full) {
       "save the resumable checkpoint after N steps and stop (branch runs with --resume)")(
       "stochastic", po::bool_switch(&o.stochastic), "soft-state stage: sample the state bits (straight-through)")(
       "levels", po::value(&o.levels)->default_value(o.levels), "thresholds per unit (1: binary state; 2, 3: thermometer)")(
+      "head-token", po::value(&o.head_token)->default_value(o.head_token),
+      "the head also reads the last token: an integer table with entries in [-N, N] (0: off)")(
       "surrogate-tau", po::value(&o.surrogate_tau)->default_value(o.surrogate_tau), "temperature of the binary surrogate gradient")(
       "surrogate", po::value(&o.surrogate)->default_value(o.surrogate), "binary surrogate units: alpha or int")(
       "threads", po::value(&o.threads)->default_value(o.threads), "torch threads")(

@@ -21,6 +21,7 @@ enum Stage : int { kFloat = 0, kSparse = 1, kTernary = 2, kBinary = 3 };
 struct LMConfig {
   int vocab = 2, hidden = 16, layers = 1, fanin = 4, head_fanin = 4;
   int levels = 1;  // thresholds (state bits) per candidate unit: thermometer code, bit u*levels + k
+  int head_token = 0;  // > 0: the logits add E[last token] with integer entries in [-head_token, head_token]
   bool gated = false;
   double delta = 0.4;  // ternary threshold ratio
 };
@@ -48,6 +49,7 @@ class LMImpl : public torch::nn::Module {
   LMConfig cfg;
   std::vector<std::vector<Bank>> banks;  // [layer][0 = candidate, 1 = gate]
   torch::Tensor head_w, head_b, log_scale, head_mask;
+  torch::Tensor head_e;  // head_token > 0: [V, V] float table, row = the token just read, column = logit
   int stage = kFloat;
   double delta_now = 0.4;  // ternary threshold ratio in use (ramped in kTernary)
   double tau_now = 1.0;    // temperature of the soft state in kTernary (annealed 1 -> tau_end)
@@ -82,11 +84,16 @@ class LMImpl : public torch::nn::Module {
   torch::Tensor level_bias(int layer, int b) const;
   struct QHead {
     torch::Tensor w, b, scale;  // ternary weights [V, H], integer bias [V], logit scale [1]
+    torch::Tensor e;            // head_token > 0: integer token table [V (token), V (logit)]
   };
   QHead quant_head() const;
-  // Logits of states hs [B, T, H*levels] in the current stage.
+  // Logits of states hs [B, T, H*levels] in the current stage, read before any token (no token
+  // table term: the reset state's prediction).
   torch::Tensor head_logits(const torch::Tensor& hs);
-  // The integer model of the kBinary forward pass (units not pruned).
+  // The integer model of the kBinary forward pass (units not pruned). With head_token > 0 layer 0
+  // gains token-only units after the hidden ones: for logit v, sign s and k = 1..head_token, a unit
+  // whose token table is [s E[x][v] >= k] (threshold 1, no recurrent weights, its gate always
+  // on), read by the head with weight s; all-zero ones are left out. Needs one layer, levels 1.
   Model export_model(const std::vector<uint8_t>& vocab) const;
 };
 TORCH_MODULE(LM);

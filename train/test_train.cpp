@@ -299,6 +299,100 @@ TEST(Train, ExportIsBitExactWithQuantisedForward) {
     }
 }
 
+// --head-token: the head's integer token table becomes token-only units of layer 0. The exported
+// model's logits equal the quantised forward pass's on every position (so the table term is
+// exactly E[last token]), the new units have no recurrent weights and are read with +-1, and
+// pruning keeps them.
+TEST(Train, HeadTokenTableIsExactAsStateUnits) {
+  for (bool gated : {false, true})
+    for (int n : {1, 3}) {
+      LMConfig c = small_cfg(gated, 1);
+      c.head_token = n;
+      LM lm = binary_lm(c, 31 + n + 2 * gated);
+      {
+        torch::NoGradGuard ng;  // entries spread over [-n, n] in the head's integer units
+        lm->head_e.copy_(torch::randn_like(lm->head_e) * (0.8 * n) * lm->log_scale.exp());
+      }
+      std::vector<uint8_t> vocab;
+      for (int i = 0; i < c.vocab; ++i) vocab.push_back(uint8_t('a' + i));
+      Model m = lm->export_model(vocab);
+      validate_model(m, "export");
+      const Layer& l = m.layers[0];
+      ASSERT_GT(l.units, c.hidden);
+      ASSERT_LE(l.units, c.hidden + 2 * n * c.vocab);
+      for (int u = c.hidden; u < l.units; ++u) {
+        EXPECT_EQ(l.cand.recurrent.row_nonzeros(u), 0);
+        EXPECT_EQ(l.cand.thresholds[size_t(u)][0], 1);
+        int readers = 0;
+        for (int v = 0; v < c.vocab; ++v) readers += m.head.weights.at(v, u) != 0;
+        EXPECT_EQ(readers, 1) << "unit " << u;
+      }
+      const torch::Tensor qe = lm->quant_head().e;
+      EXPECT_GT((qe.abs() == n).sum().item<int>(), 0) << "the table should reach its largest entry";
+      const int B = 3, T = 50;
+      torch::manual_seed(6);
+      torch::Tensor x = torch::randint(0, c.vocab, {B, T}, torch::kLong);
+      torch::NoGradGuard ng;
+      auto out = lm->forward(x, lm->zero_state(B), /*record=*/true);
+      Model pr = m;
+      prune_unread(pr);
+      for (const Model* mm : {&m, &pr}) {
+        for (int b = 0; b < B; ++b) {
+          ModelSim sim(*mm);
+          for (int t = 0; t < T; ++t) {
+            sim.step(int(x[b][t].item<int64_t>()));
+            std::vector<int> z;
+            for (int v = 0; v < c.vocab; ++v) z.push_back(int(out.z[b][t][v].item<float>()));
+            ASSERT_EQ(sim.logits(), z) << "gated " << gated << " n " << n << " b " << b << " t " << t;
+          }
+        }
+      }
+      int token_units = 0;  // every token unit is read by the head, so pruning keeps them all
+      for (int u = 0; u < pr.layers[0].units; ++u) {
+        int readers = 0;
+        for (int v = 0; v < c.vocab; ++v) readers += pr.head.weights.at(v, u) != 0;
+        token_units += pr.layers[0].cand.recurrent.row_nonzeros(u) == 0 && readers == 1;
+      }
+      EXPECT_GE(token_units, l.units - c.hidden);
+      // The reset state reads no token: the logits there are the bias alone plus the hidden state's.
+      ModelSim s0(m);
+      torch::Tensor l0 = lm->head_logits(lm->zero_state(1).back().unsqueeze(1)).squeeze(1).squeeze(0);
+      for (int v = 0; v < c.vocab; ++v)
+        EXPECT_NEAR(s0.logits()[size_t(v)] * m.head.logit_scale, l0[v].item<double>(), 1e-4);
+    }
+}
+
+// A seconds-long --head-token run: training's quantised evaluation equals `tritgate eval`'s, the
+// float checkpoint reloads with its table, and the table gets gradients in every stage.
+TEST(Train, HeadTokenTrainsAndEvalAgrees) {
+  const auto& t = trained();
+  Options o = tiny_options(t.corpus, tmpdir() + "/ht.json");
+  o.head_token = 2;
+  o.steps = 150;
+  o.hidden = 16;
+  Result r = train::train(o);
+  Model m = load_model(o.output);
+  EXPECT_GT(m.layers[0].units, 0);
+  EXPECT_EQ(m.provenance["head_token"].get<int>(), 2);
+  EXPECT_NEAR(tool_val_bpc(m, t.corpus), r.val_bpc, 1e-6);
+  EXPECT_LT(r.val_bpc, 0.9 * unigram_bits(split_text(read_file(t.corpus), "val")));
+  LM f = load_float_model(float_checkpoint_path(o.output), m);
+  EXPECT_EQ(f->cfg.head_token, 2);
+  EXPECT_GT(f->head_e.abs().sum().item<double>(), 0);
+  for (int stage : {kSparse, kTernary, kBinary}) {
+    LMConfig c = small_cfg(true, 1);
+    c.head_token = 1;
+    LM lm = binary_lm(c, 41);
+    lm->stage = stage;
+    torch::manual_seed(3);
+    torch::Tensor x = torch::randint(0, c.vocab, {8, 40}, torch::kLong);
+    auto out = lm->forward(x.slice(1, 0, 39), lm->zero_state(8));
+    torch::nn::functional::cross_entropy(out.logits.reshape({-1, c.vocab}), x.slice(1, 1).reshape({-1})).backward();
+    ASSERT_TRUE(lm->head_e.grad().defined()) << "stage " << stage;
+    EXPECT_GT(lm->head_e.grad().abs().sum().item<double>(), 0) << "stage " << stage;
+  }
+}
+
 TEST(Train, GradientsReachEveryLatentWeight) {
   for (int levels : {1, 2})
   for (int stage : {kSparse, kTernary, kBinary}) {
@@ -497,6 +591,13 @@ TEST(Train, Errors) {
   o = tiny_options(good, tmpdir() + "/err.json");
   o.weight_ema = 1;
   expect_error(o, "--weight-ema");
+  o = tiny_options(good, tmpdir() + "/err.json");
+  o.head_token = 9;
+  expect_error(o, "--head-token");
+  o = tiny_options(good, tmpdir() + "/err.json");
+  o.head_token = 1;
+  o.layers = 2;
+  expect_error(o, "--head-token: needs --layers 1");
   o = tiny_options(good, tmpdir() + "/err.json");
   o.resume = true;
   expect_error(o, "--resume");

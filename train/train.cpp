@@ -81,6 +81,7 @@ LMImpl::LMImpl(const LMConfig& c) : cfg(c), delta_now(c.delta) {
   head_b = register_parameter("head_b", torch::zeros({V}));
   log_scale = register_parameter("log_scale", torch::zeros({1}));
   head_mask = register_buffer("head_mask", torch::ones({V, HL}));
+  if (c.head_token > 0) head_e = register_parameter("head_e", torch::zeros({V, V}));
 }
 
 std::vector<Tensor> LMImpl::zero_state(int64_t batch) const {
@@ -186,14 +187,17 @@ LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record)
     tops.push_back(h[size_t(L - 1)]);
   }
   Tensor hs = torch::stack(tops, 1);  // [B, T, H]
+  const int V = cfg.vocab;
   if (quant) {
     QHead q = quant_head();
     Tensor z = torch::matmul(hs, q.w.t()) + q.b;
+    if (cfg.head_token > 0) z = z + q.e.index_select(0, xf).view({B, T, V});
     out.logits = z * q.scale;
     if (record) out.z = z.detach();
   } else {
     Tensor w = stage == kSparse ? head_w * head_mask : head_w;
     out.logits = torch::matmul(hs, w.t()) + head_b;
+    if (cfg.head_token > 0) out.logits = out.logits + head_e.index_select(0, xf).view({B, T, V});
   }
   out.h = h;
   if (record)
@@ -207,6 +211,10 @@ LMImpl::QHead LMImpl::quant_head() const {
   q.w = ternary_blend(mix_now, head_w, head_mask, delta_now, q.scale);
   Tensor bx = head_b / q.scale;
   q.b = blend(mix_now, torch::clamp(round_ste(bx), -kMaxBias, kMaxBias), bx);
+  if (cfg.head_token > 0) {
+    Tensor ex = head_e / q.scale;
+    q.e = blend(mix_now, torch::clamp(round_ste(ex), -cfg.head_token, cfg.head_token), ex);
+  }
   return q;
 }
 
@@ -269,6 +277,44 @@ Matrix to_matrix(const Tensor& t, bool transpose) {
   return m;
 }
 
+// The head's token table E [token][logit] as units of layer 0 (one layer, levels 1): for each
+// logit v, sign s and k = 1..n, the unit [s E[x][v] >= k] when it is not always 0, read by the
+// head with weight s, so that the head's sum gains exactly E[x][v] after token x (0 at reset).
+void append_token_units(Model& m, const Matrix& e, int n) {
+  Layer& l = m.layers[0];
+  const int V = e.rows;
+  auto grow = [](Matrix& a, int rows, int cols) {
+    Matrix r(rows, cols);
+    for (int i = 0; i < a.rows; ++i)
+      for (int j = 0; j < a.cols; ++j) r.at(i, j) = a.at(i, j);
+    a = r;
+  };
+  std::vector<std::pair<int, int>> extra;  // (logit, +-k) per new unit
+  for (int v = 0; v < V; ++v)
+    for (int s : {1, -1})
+      for (int k = 1; k <= n; ++k) {
+        bool any = false;
+        for (int x = 0; x < V && !any; ++x) any = s * e.at(x, v) >= k;
+        if (any) extra.emplace_back(v, s * k);
+      }
+  const int U0 = l.units, U = U0 + int(extra.size());
+  for (UnitBank* b : {&l.cand, &l.gate}) {
+    if (b == &l.gate && !l.gated) continue;
+    grow(b->input, U, V);
+    grow(b->recurrent, U, U);
+    b->thresholds.resize(size_t(U), {b == &l.cand ? 1 : 0});  // the gate: 0 >= 0, always on
+  }
+  for (size_t i = 0; i < extra.size(); ++i) {
+    auto [v, sk] = extra[i];
+    const int s = sk > 0 ? 1 : -1, k = sk * s;
+    for (int x = 0; x < V; ++x) l.cand.input.at(U0 + int(i), x) = s * e.at(x, v) >= k ? 1 : 0;
+  }
+  l.units = U;
+  l.reset.resize(size_t(U), 0);
+  grow(m.head.weights, m.head.weights.rows, U);
+  for (size_t i = 0; i < extra.size(); ++i) m.head.weights.at(extra[i].first, U0 + int(i)) = extra[i].second > 0 ? 1 : -1;
+}
+
 void fill_bank(UnitBank& ub, const QBank& q, int layer) {
   ub.input = to_matrix(q.tin, layer == 0);  // layer 0: [V, H] table -> units x V
   ub.recurrent = to_matrix(q.trec, false);
@@ -306,6 +352,7 @@ Model LMImpl::export_model(const std::vector<uint8_t>& vocab) const {
   Tensor b = q.b.detach().to(torch::kInt64);
   for (int v = 0; v < cfg.vocab; ++v) m.head.bias.push_back(int(b[v].item<int64_t>()));
   m.head.logit_scale = q.scale.item<double>();
+  if (cfg.head_token > 0) append_token_units(m, to_matrix(q.e, false), cfg.head_token);
   return m;
 }
 
@@ -316,7 +363,8 @@ namespace {
 
 Tensor meta_tensor(const LMConfig& c) {
   std::vector<int64_t> v = {1, c.vocab, c.hidden, c.layers, c.gated, c.fanin, c.head_fanin};
-  if (c.levels != 1) v.push_back(c.levels);  // absent: 1 (checkpoints written before levels)
+  if (c.levels != 1 || c.head_token > 0) v.push_back(c.levels);  // absent: 1 (checkpoints written before levels)
+  if (c.head_token > 0) v.push_back(c.head_token);                // absent: 0
   return torch::tensor(v);
 }
 
@@ -356,6 +404,7 @@ LM load_float_model(const std::string& path, const Model& m) {
   c.fanin = int(meta[5].item<int64_t>());
   c.head_fanin = int(meta[6].item<int64_t>());
   c.levels = meta.numel() > 7 ? int(meta[7].item<int64_t>()) : 1;
+  c.head_token = meta.numel() > 8 ? int(meta[8].item<int64_t>()) : 0;
   std::vector<uint8_t> vocab;
   for (int64_t i = 0; i < voc.numel(); ++i) vocab.push_back(uint8_t(voc[i].item<int64_t>()));
   if (vocab != m.vocab)
@@ -448,6 +497,11 @@ void check_options(const Options& o) {
     throw Error(fmt::format("--weight-ema: expected a decay per step in [0, 1) (0: off), got {}", o.weight_ema));
   if (o.stop_after < 0) throw Error("--stop-after: expected a positive number of steps");
   if (o.levels < 1 || o.levels > 3) throw Error(fmt::format("--levels: expected 1, 2 or 3, got {}", o.levels));
+  if (o.head_token < 0 || o.head_token > 8)
+    throw Error(fmt::format("--head-token: expected the table's largest entry 0..8 (0: off), got {}", o.head_token));
+  if (o.head_token > 0 && (o.layers != 1 || o.levels != 1))
+    throw Error(fmt::format("--head-token: needs --layers 1 and --levels 1 (the table becomes layer-0 units the head "
+                            "reads), got --layers {} --levels {}", o.layers, o.levels));
   if (o.threads < 1) throw Error("--threads: expected at least 1");
   if (!(o.tau_end > 0 && o.tau_end <= 1)) throw Error("--tau-end: expected a temperature in (0, 1]");
   if (!(o.surrogate_tau > 0)) throw Error("--surrogate-tau: expected a positive temperature");
@@ -663,6 +717,7 @@ Result train(const Options& o) {
   cfg.gated = o.cell == "gated";
   cfg.delta = o.delta;
   cfg.levels = o.levels;
+  cfg.head_token = o.head_token;
   LM lm(cfg);
   lm->stochastic = o.stochastic;
   {  // head bias: log unigram frequencies of the training split
@@ -957,6 +1012,7 @@ Result train(const Options& o) {
                   {"qat_lr", qlr},
                   {"distill", o.distill},
                   {"levels", o.levels},
+                  {"head_token", o.head_token},
                   {"float_frac", o.float_frac},
                   {"soft_frac", o.soft_frac},
                   {"tau_end", o.tau_end},

@@ -37,6 +37,8 @@ struct Options {
   double weight_ema = 0;    // binary stage: export a running average of the weights, this decay per step (0: off)
   bool stochastic = false;  // soft-state stage: sample the state bits (Bernoulli, straight-through)
   int levels = 1;           // thresholds (state bits) per unit: 1 binary, 2 or 3 thermometer
+  int head_token = 0;       // head reads the last token through an integer table, entries in
+                            // [-head_token, head_token] (0: off); exported as token-only state units
   double surrogate_tau = 1.0;  // temperature of the binary stage's surrogate gradient
   std::string surrogate = "alpha";  // "alpha": sigmoid'(alpha (s+1/2) / tau); "int": sigmoid'((s+1/2) / tau)
   int threads = 2;

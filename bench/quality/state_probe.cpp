@@ -158,6 +158,33 @@ int main(int argc, char** argv) {
       auto f = [&](const Tensor& i) { return (d.logits.index({i}) - bias) * sc + b; };
       row("its ternary weights, per-logit float scale and bias", 2 * V, fit(d, f, {sc, b}, steps, batch));
     }
+    // The head's own sparsity pattern (its nonzero weights), with other arithmetic on it.
+    Tensor tern = torch::zeros({S, V});
+    for (int v = 0; v < V; ++v)
+      for (int j = 0; j < S; ++j) tern[j][v] = float(m.head.weights.at(v, j));
+    Tensor mask = (tern != 0).to(torch::kFloat);
+    const int64_t nnz = mask.sum().item<int64_t>();
+    {
+      Tensor sc = torch::full({V}, float(s)).requires_grad_(), b = (s * bias).clone().requires_grad_();
+      Tensor E = torch::zeros({V + 1, V}).requires_grad_();
+      auto f = [&](const Tensor& i) { return (d.logits.index({i}) - bias) * sc + b + E.index({d.last.index({i})}); };
+      row("its ternary weights, per-logit scale and bias, + a float table of the last token", int64_t(V + 3) * V,
+          fit(d, f, {sc, b, E}, steps, batch));
+    }
+    {
+      Tensor W = (s * tern).clone().requires_grad_(), b = (s * bias).clone().requires_grad_();
+      auto f = [&](const Tensor& i) { return torch::matmul(d.bits.index({i}), W * mask) + b; };
+      row("its nonzero pattern, float weights and bias", nnz + V, fit(d, f, {W, b}, steps, batch));
+    }
+    {
+      Tensor W = (s * tern).clone().requires_grad_(), b = (s * bias).clone().requires_grad_();
+      Tensor E = torch::zeros({V + 1, V}).requires_grad_();
+      auto f = [&](const Tensor& i) {
+        return torch::matmul(d.bits.index({i}), W * mask) + b + E.index({d.last.index({i})});
+      };
+      row("its nonzero pattern, float weights, + a float table of the last token", nnz + int64_t(V + 2) * V,
+          fit(d, f, {W, b, E}, steps, batch));
+    }
     {
       Tensor W = torch::zeros({S, V}).requires_grad_(), b = torch::zeros({V}).requires_grad_();
       auto f = [&](const Tensor& i) { return torch::matmul(d.bits.index({i}), W) + b; };

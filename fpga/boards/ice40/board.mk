@@ -13,4 +13,4 @@ PROGRAMMER  := iceprog
 TIMING_MUST_MEET := 0
 PNR_FREQ_MHZ     := 48
 # Generator options unless GEN_FLAGS is given: token tables in EBR; logits, argmax (twice) and token registered.
-BOARD_GEN_FLAGS := --token-rom --pipeline-head 4
+BOARD_GEN_FLAGS := --token-rom --token-rom-bits=480 --pipeline-head 4

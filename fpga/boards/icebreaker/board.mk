@@ -11,4 +11,4 @@ TOP         := tg_top_uart
 PCF         := fpga/boards/icebreaker/pinout.pcf
 TIMING_MUST_MEET := 1
 # Generator options unless GEN_FLAGS is given: token tables in EBR (the UART top has its own serial argmax).
-BOARD_GEN_FLAGS := --token-rom
+BOARD_GEN_FLAGS := --token-rom --token-rom-bits=480
