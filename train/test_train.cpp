@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <random>
@@ -124,6 +125,14 @@ LM binary_lm(const LMConfig& c, uint64_t seed) {
 }
 
 // The val-split BPC that `tritgate eval` computes: the optimised netlist's integer logits.
+// A seconds-long run on trained()'s corpus: 150 steps, hidden 16, written to tmpdir()/name.
+Options short_run_options(const std::string& name) {
+  Options o = tiny_options(trained().corpus, tmpdir() + "/" + name);
+  o.steps = 150;
+  o.hidden = 16;
+  return o;
+}
+
 double tool_val_bpc(const Model& m, const std::string& corpus) {
   auto toks = tokenize(m, split_text(read_file(corpus), "val"), "val");
   ir::Netlist n = ir::from_model(m);
@@ -163,10 +172,8 @@ TEST(Train, TrainingEvalEqualsToolEval) {
 // for a model file with other levels).
 TEST(Train, Levels2TrainingEvalEqualsToolEval) {
   const auto& t = trained();  // its corpus
-  Options o = tiny_options(t.corpus, tmpdir() + "/lv2.json");
+  Options o = short_run_options("lv2.json");
   o.levels = 2;
-  o.steps = 150;
-  o.hidden = 16;
   Result r = train::train(o);
   Model m = load_model(o.output);
   ASSERT_EQ(m.layers[0].levels, 2);
@@ -366,13 +373,13 @@ TEST(Train, HeadTokenTableIsExactAsStateUnits) {
 // float checkpoint reloads with its table, and the table gets gradients in every stage.
 TEST(Train, HeadTokenTrainsAndEvalAgrees) {
   const auto& t = trained();
-  Options o = tiny_options(t.corpus, tmpdir() + "/ht.json");
+  Options o = short_run_options("ht.json");
   o.head_token = 2;
-  o.steps = 150;
-  o.hidden = 16;
   Result r = train::train(o);
   Model m = load_model(o.output);
-  EXPECT_GT(m.layers[0].units, 0);
+  int token_units = 0;  // kept units numbered after the hidden ones
+  for (int u : m.provenance["kept_units"][0].get<std::vector<int>>()) token_units += u >= o.hidden;
+  EXPECT_GT(token_units, 0);
   EXPECT_EQ(m.provenance["head_token"].get<int>(), 2);
   EXPECT_NEAR(tool_val_bpc(m, t.corpus), r.val_bpc, 1e-6);
   EXPECT_LT(r.val_bpc, 0.9 * unigram_bits(split_text(read_file(t.corpus), "val")));
@@ -572,34 +579,22 @@ TEST(Train, Errors) {
   expect_error(o, "binary");
   o.corpus = write_tmp("single.txt", std::string(500, 'x'));
   expect_error(o, "single distinct symbol");
-  o = tiny_options(good, tmpdir() + "/err.json");
-  o.fanin = 25;
-  expect_error(o, "--fanin");
-  o = tiny_options(good, tmpdir() + "/err.json");
-  o.head_fanin = 30;
-  expect_error(o, "--head-fanin");
-  o = tiny_options(good, tmpdir() + "/err.json");
-  o.steps = 0;
-  o.minutes = 0;
-  expect_error(o, "--minutes");
-  o = tiny_options(good, tmpdir() + "/err.json");
-  o.quant_ramp = 1.5;
-  expect_error(o, "--quant-ramp");
-  o = tiny_options(good, tmpdir() + "/err.json");
-  o.clip_latent = -1;
-  expect_error(o, "--clip-latent");
-  o = tiny_options(good, tmpdir() + "/err.json");
-  o.weight_ema = 1;
-  expect_error(o, "--weight-ema");
-  o = tiny_options(good, tmpdir() + "/err.json");
-  o.head_token = 9;
-  expect_error(o, "--head-token");
-  o = tiny_options(good, tmpdir() + "/err.json");
-  o.head_token = 1;
-  o.layers = 2;
-  expect_error(o, "--head-token: needs --layers 1");
-  o = tiny_options(good, tmpdir() + "/err.json");
-  o.resume = true;
-  expect_error(o, "--resume");
+  // Options that make no model: each on otherwise good options.
+  const std::vector<std::pair<std::function<void(Options&)>, std::string>> bad = {
+      {[](Options& x) { x.fanin = 25; }, "--fanin"},
+      {[](Options& x) { x.head_fanin = 30; }, "--head-fanin"},
+      {[](Options& x) { x.steps = 0, x.minutes = 0; }, "--minutes"},
+      {[](Options& x) { x.quant_ramp = 1.5; }, "--quant-ramp"},
+      {[](Options& x) { x.clip_latent = -1; }, "--clip-latent"},
+      {[](Options& x) { x.weight_ema = 1; }, "--weight-ema"},
+      {[](Options& x) { x.head_token = 9; }, "--head-token"},
+      {[](Options& x) { x.head_token = 1, x.layers = 2; }, "--head-token: needs --layers 1"},
+      {[](Options& x) { x.resume = true; }, "--resume"},
+  };
+  for (const auto& [set, needle] : bad) {
+    o = tiny_options(good, tmpdir() + "/err.json");
+    set(o);
+    expect_error(o, needle);
+  }
   EXPECT_FALSE(fs::exists(tmpdir() + "/err.json"));
 }
