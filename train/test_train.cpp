@@ -124,7 +124,6 @@ LM binary_lm(const LMConfig& c, uint64_t seed) {
   return lm;
 }
 
-// The val-split BPC that `tritgate eval` computes: the optimised netlist's integer logits.
 // A seconds-long run on trained()'s corpus: 150 steps, hidden 16, written to tmpdir()/name.
 Options short_run_options(const std::string& name) {
   Options o = tiny_options(trained().corpus, tmpdir() + "/" + name);
@@ -133,6 +132,7 @@ Options short_run_options(const std::string& name) {
   return o;
 }
 
+// The val-split BPC that `tritgate eval` computes: the optimised netlist's integer logits.
 double tool_val_bpc(const Model& m, const std::string& corpus) {
   auto toks = tokenize(m, split_text(read_file(corpus), "val"), "val");
   ir::Netlist n = ir::from_model(m);
@@ -327,12 +327,15 @@ TEST(Train, HeadTokenTableIsExactAsStateUnits) {
       const Layer& l = m.layers[0];
       ASSERT_GT(l.units, c.hidden);
       ASSERT_LE(l.units, c.hidden + 2 * n * c.vocab);
+      auto head_readers = [&](const Model& mm, int u) {
+        int r = 0;
+        for (int v = 0; v < c.vocab; ++v) r += mm.head.weights.at(v, u) != 0;
+        return r;
+      };
       for (int u = c.hidden; u < l.units; ++u) {
         EXPECT_EQ(l.cand.recurrent.row_nonzeros(u), 0);
         EXPECT_EQ(l.cand.thresholds[size_t(u)][0], 1);
-        int readers = 0;
-        for (int v = 0; v < c.vocab; ++v) readers += m.head.weights.at(v, u) != 0;
-        EXPECT_EQ(readers, 1) << "unit " << u;
+        EXPECT_EQ(head_readers(m, u), 1) << "unit " << u;
       }
       const torch::Tensor qe = lm->quant_head().e;
       EXPECT_GT((qe.abs() == n).sum().item<int>(), 0) << "the table should reach its largest entry";
@@ -355,11 +358,8 @@ TEST(Train, HeadTokenTableIsExactAsStateUnits) {
         }
       }
       int token_units = 0;  // every token unit is read by the head, so pruning keeps them all
-      for (int u = 0; u < pr.layers[0].units; ++u) {
-        int readers = 0;
-        for (int v = 0; v < c.vocab; ++v) readers += pr.head.weights.at(v, u) != 0;
-        token_units += pr.layers[0].cand.recurrent.row_nonzeros(u) == 0 && readers == 1;
-      }
+      for (int u = 0; u < pr.layers[0].units; ++u)
+        token_units += pr.layers[0].cand.recurrent.row_nonzeros(u) == 0 && head_readers(pr, u) == 1;
       EXPECT_GE(token_units, l.units - c.hidden);
       // The reset state reads no token: the logits there are the bias alone plus the hidden state's.
       ModelSim s0(m);

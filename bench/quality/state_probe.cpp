@@ -171,19 +171,18 @@ int main(int argc, char** argv) {
       row("its ternary weights, per-logit scale and bias, + a float table of the last token", int64_t(V + 3) * V,
           fit(d, f, {sc, b, E}, steps, batch));
     }
-    {
-      Tensor W = (s * tern).clone().requires_grad_(), b = (s * bias).clone().requires_grad_();
-      auto f = [&](const Tensor& i) { return torch::matmul(d.bits.index({i}), W * mask) + b; };
-      row("its nonzero pattern, float weights and bias", nnz + V, fit(d, f, {W, b}, steps, batch));
-    }
-    {
+    for (bool table : {false, true}) {
       Tensor W = (s * tern).clone().requires_grad_(), b = (s * bias).clone().requires_grad_();
       Tensor E = torch::zeros({V + 1, V}).requires_grad_();
       auto f = [&](const Tensor& i) {
-        return torch::matmul(d.bits.index({i}), W * mask) + b + E.index({d.last.index({i})});
+        Tensor z = torch::matmul(d.bits.index({i}), W * mask) + b;
+        return table ? z + E.index({d.last.index({i})}) : z;
       };
-      row("its nonzero pattern, float weights, + a float table of the last token", nnz + int64_t(V + 2) * V,
-          fit(d, f, {W, b, E}, steps, batch));
+      if (table)
+        row("its nonzero pattern, float weights, + a float table of the last token", nnz + int64_t(V + 2) * V,
+            fit(d, f, {W, b, E}, steps, batch));
+      else
+        row("its nonzero pattern, float weights and bias", nnz + V, fit(d, f, {W, b}, steps, batch));
     }
     {
       Tensor W = torch::zeros({S, V}).requires_grad_(), b = torch::zeros({V}).requires_grad_();
