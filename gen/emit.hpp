@@ -1,6 +1,7 @@
 // Emitters: walk a finished netlist and print it. They never modify the IR.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "ir.hpp"
 
@@ -43,6 +44,16 @@ struct VerilogOptions {
   // the same function, evaluated much faster by Verilator (sim/build_tb.sh TG_SIM_ARITH=1).
   // Synthesis and the other simulators keep reading the gate form.
   bool sim_arith = false;
+  // Fold token-only units into the head (tree style): a register whose next value depends on
+  // the token alone (a comparator on a token table, no state inputs), whose reset value is its
+  // out-of-vocabulary value and which only logits read, is a function of the last token
+  // consumed. The core then registers that token once (a code of ceil(log2(V + 1)) bits, 0 at
+  // reset and for out-of-vocabulary tokens) and adds to each logit one multi-bit table of the
+  // code (the weighted sum of the folded units it reads) instead of one adder input per unit.
+  // The folded registers still drive the state port (nothing else reads them, so synthesis
+  // drops them when the port is unconnected). In the comb form the code is CB more state bits
+  // after the registers (see comb_state_bits).
+  bool fold_token_units = false;
 };
 
 std::string header_comment(const ir::Netlist& n, const std::string& comment_prefix);
@@ -60,5 +71,15 @@ struct Widths {
   int logit_max;
 };
 Widths widths(const ir::Netlist& n);
+
+// The registers --fold-token-units folds (see VerilogOptions::fold_token_units).
+struct TokenFold {
+  std::vector<char> folded;  // per register
+  int count = 0;             // folded registers
+  int code_bits = 0;         // width of the last-token code; 0 when nothing folds
+};
+TokenFold token_fold(const ir::Netlist& n);
+// Width of the comb form's h / h_next ports under `opt`: the registers, then the code.
+int comb_state_bits(const ir::Netlist& n, const VerilogOptions& opt);
 
 }  // namespace tg::emit

@@ -41,6 +41,51 @@ Widths widths(const ir::Netlist& n) {
   return w;
 }
 
+TokenFold token_fold(const ir::Netlist& n) {
+  TokenFold f;
+  const size_t R = n.regs.size();
+  f.folded.assign(R, 0);
+  // Which sums are logits, and which registers anything other than a logit reads.
+  std::vector<char> is_logit(n.sums.size(), 0), other_reader(R, 0);
+  for (int s : n.logits) is_logit[size_t(s)] = 1;
+  auto reg_of = [&](int bit) { return n.bits[size_t(bit)].kind == Bit::Kind::State ? n.bits[size_t(bit)].a : -1; };
+  for (size_t s = 0; s < n.sums.size(); ++s)
+    if (!is_logit[s])
+      for (const auto& t : n.sums[s].terms)
+        if (t.weight != 0 && reg_of(t.bit) >= 0) other_reader[size_t(reg_of(t.bit))] = 1;
+  for (const auto& b : n.bits)
+    if (b.kind == Bit::Kind::Mux)
+      for (int x : {b.a, b.b, b.c})
+        if (reg_of(x) >= 0) other_reader[size_t(reg_of(x))] = 1;
+  for (const auto& r : n.regs)
+    if (reg_of(r.next) >= 0) other_reader[size_t(reg_of(r.next))] = 1;
+  for (size_t r = 0; r < R; ++r) {
+    const Bit& nb = n.bits[size_t(n.regs[r].next)];
+    if (other_reader[r]) continue;
+    if (nb.kind != Bit::Kind::Cmp) continue;
+    const ir::Sum& sm = n.sums[size_t(nb.a)];
+    if (sm.table < 0) continue;
+    int64_t base = sm.offset;
+    bool token_only = true;
+    for (const auto& t : sm.terms) {
+      if (t.weight == 0) continue;
+      const Bit& tb = n.bits[size_t(t.bit)];
+      if (tb.kind != Bit::Kind::Const) token_only = false;
+      else base += t.weight * tb.a;
+    }
+    // The code 0 stands for both the reset state and out-of-vocabulary tokens (table entry 0).
+    if (!token_only || n.regs[r].reset != (base >= nb.b)) continue;
+    f.folded[r] = 1;
+    ++f.count;
+  }
+  if (f.count > 0) f.code_bits = unsigned_bits(int64_t(n.vocab));
+  return f;
+}
+
+int comb_state_bits(const ir::Netlist& n, const VerilogOptions& opt) {
+  return widths(n).regs + (opt.fold_token_units ? token_fold(n).code_bits : 0);
+}
+
 namespace {
 
 // A small gate DAG for one module: nodes are created in topological order, only nodes that a
@@ -132,13 +177,19 @@ class Gates {
   // Sums single-bit literals plus a non-negative constant with a delay-balanced compressor
   // tree: in each column (LSB first) the three earliest-arriving bits go through a full adder
   // until one bit is left (a half adder for the last two). Returns the result bits, LSB first.
-  std::vector<Lit> popcount(const std::string& pfx, const std::vector<Lit>& lits, int64_t constant) {
-    // The result needs at most unsigned_bits(count + constant) columns; sizing them up front
+  // `weighted` adds bits of weight 2^column (the bits of a multi-bit unsigned term).
+  std::vector<Lit> popcount(const std::string& pfx, const std::vector<Lit>& lits, int64_t constant,
+                            const std::vector<std::pair<Lit, int>>& weighted = {}) {
+    // The result needs at most unsigned_bits(largest value) columns; sizing them up front
     // keeps column references valid while carries are pushed.
-    std::vector<std::vector<Lit>> cols(size_t(unsigned_bits(int64_t(lits.size()) + constant) + 1));
+    int64_t most = int64_t(lits.size()) + constant;
+    for (const auto& [l, c] : weighted) most += int64_t(1) << c;
+    std::vector<std::vector<Lit>> cols(size_t(unsigned_bits(most) + 1));
     const int first = int(nodes_.size());
     for (const Lit& l : lits)
       if (l.node >= 0 || l.value) cols[0].push_back(l);
+    for (const auto& [l, c] : weighted)
+      if (l.node >= 0 || l.value) cols[size_t(c)].push_back(l);
     for (int i = 0; constant >> i; ++i) {
       if ((constant >> i) & 1) cols[size_t(i)].push_back(Lit{-1, 1, 0});
     }
@@ -172,7 +223,8 @@ class Gates {
     }
     while (out.size() > 1 && out.back().node < 0 && out.back().value == 0) out.pop_back();
     if (out.empty()) out.push_back(Lit{-1, 0, 0});
-    if (sim_arith && int(nodes_.size()) > first) groups_.push_back({first, int(nodes_.size()), pfx, lits, constant, out});
+    if (sim_arith && int(nodes_.size()) > first)
+      groups_.push_back({first, int(nodes_.size()), pfx, lits, weighted, constant, out});
     return out;
   }
 
@@ -212,6 +264,7 @@ class Gates {
     int start, end;
     std::string pfx;
     std::vector<Lit> inputs;
+    std::vector<std::pair<Lit, int>> weighted;
     int64_t constant;
     std::vector<Lit> outputs;
   };
@@ -231,6 +284,9 @@ class Gates {
     for (const Lit& l : gr.inputs)
       if (l.node >= 0 || l.value)
         sum += fmt::format("{}{{{}'d0, {}}}", sum.empty() ? "" : " + ", w - 1, ref(l));
+    for (const auto& [l, c] : gr.weighted)
+      if (l.node >= 0 || l.value)
+        sum += fmt::format("{}({{{}'d0, {}}} << {})", sum.empty() ? "" : " + ", w - 1, ref(l), c);
     if (gr.constant) sum += fmt::format(" + {}'d{}", w, gr.constant);
     o << "`ifdef TG_SIM_ARITH\n";
     o << fmt::format("  /* verilator lint_off UNUSEDSIGNAL */\n  wire [{}:0] {}_cnt = {};\n  /* verilator lint_on UNUSEDSIGNAL */\n",
@@ -263,9 +319,12 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   if (opt.unit_roms > 0 && naive) throw Error("--unit-roms needs the tree style");
   if (opt.token_rom_bits < 0) throw Error("--token-rom-bits: expected a word width >= 0 (0: no limit)");
   if (opt.token_rom_bits > 0 && !opt.token_rom) throw Error("--token-rom-bits needs --token-rom");
+  if (opt.fold_token_units && naive) throw Error("--fold-token-units needs the tree style");
   Widths w = widths(n);
   const int R = int(n.regs.size());
   const int TB = n.token_bits;
+  const TokenFold fold = opt.fold_token_units ? token_fold(n) : TokenFold{};
+  const int CB = fold.code_bits;
   const int LW = w.logit_bits;
   std::ostringstream o;
   o << "`default_nettype none\n";
@@ -278,9 +337,9 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   if (opt.comb) {
     // The same logic without the register: state in, next state out (equivalence checking).
     o << fmt::format("module {} (\n", opt.top);
-    o << fmt::format("  input  wire [{}:0] h,\n", w.regs - 1);
+    o << fmt::format("  input  wire [{}:0] h,\n", w.regs + CB - 1);
     o << fmt::format("  input  wire [{}:0] tok,\n", TB - 1);
-    o << fmt::format("  output wire [{}:0] h_next,\n", w.regs - 1);
+    o << fmt::format("  output wire [{}:0] h_next,\n", w.regs + CB - 1);
     o << fmt::format("  output wire [{}:0] out_token,\n", TB - 1);
     o << fmt::format("  output wire [{}:0] logits\n);\n", LW * n.vocab - 1);
   } else {
@@ -319,6 +378,23 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   for (const auto& bb : n.bits)
     if (bb.kind == Bit::Kind::Cmp) ++cmp_readers[size_t(bb.a)];
   std::ostringstream unit_rom_decls;
+  // Comparators that only folded registers read (their values reach the state port alone):
+  // decoded in LUTs, so that they take no token-ROM bits (synthesis drops them with an
+  // unconnected state port).
+  std::vector<char> fold_only(n.bits.size(), 0);
+  if (CB > 0) {
+    std::vector<char> read(n.bits.size(), 0);
+    for (const auto& sm : n.sums)
+      for (const auto& t : sm.terms)
+        if (t.weight != 0) read[size_t(t.bit)] = 1;
+    for (const auto& bb : n.bits)
+      if (bb.kind == Bit::Kind::Mux)
+        for (int x : {bb.a, bb.b, bb.c}) read[size_t(x)] = 1;
+    for (int r = 0; r < R; ++r)
+      if (!fold.folded[size_t(r)]) read[size_t(n.regs[size_t(r)].next)] = 1;
+    for (int r = 0; r < R; ++r)
+      if (fold.folded[size_t(r)] && !read[size_t(n.regs[size_t(r)].next)]) fold_only[size_t(n.regs[size_t(r)].next)] = 1;
+  }
 
   // The bits (LSB first) as a Verilog concatenation of `width` entries, zero-extended.
   auto concat = [&](const std::vector<Gates::Lit>& bits, int width) {
@@ -520,7 +596,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
         // With --token-rom-bits, a unit whose field would make the word wider stays in LUTs.
         const int64_t never = std::min(maxv, sum_count[size_t(b.a)]) + 1;
         const int tw = unsigned_bits(never), cw = unsigned_bits(int64_t(groups.size()));
-        const bool fits = opt.token_rom_bits <= 0 || rom_w + std::min(tw, cw) <= opt.token_rom_bits;
+        const bool fits = (opt.token_rom_bits <= 0 || rom_w + std::min(tw, cw) <= opt.token_rom_bits) && !fold_only[i];
         if (opt.token_rom && !groups.empty() && fits) {
           if (tw <= cw) {
             RomField f{rom_w, tw, std::vector<int>(size_t(1) << TB, int(std::min(dflt, never)))};
@@ -598,6 +674,36 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   o << unit_rom_decls.str();
   flush();
 
+  // --fold-token-units: the last token consumed, as a code. Written after the head's loop (which
+  // finds out whether anything reads the code register), before the head's gates.
+  std::ostringstream fold_decl, tt_blocks;
+  bool code_read = false;
+  if (CB > 0) {
+    if (CB > TB)
+      fold_decl << fmt::format("  wire [{}:0] fold_code_next = {{1'b0, tok}} + {}'d1;\n", CB - 1, CB);
+    else
+      fold_decl << fmt::format("  wire [{}:0] fold_code_next = tok < {}'d{} ? tok[{}:0] + {}'d1 : {}'d0;\n", CB - 1, TB, n.vocab,
+                       CB - 1, CB, CB);
+  }
+  // The value of folded register r while the code is c.
+  auto folded_value = [&](int r, int c) -> int {
+    const ir::Reg& rg = n.regs[size_t(r)];
+    if (c == 0 || c > n.vocab) return rg.reset;
+    const Bit& nb = n.bits[size_t(rg.next)];
+    const ir::Sum& sm = n.sums[size_t(nb.a)];
+    int64_t v = sm.offset + n.tables[size_t(sm.table)][size_t(c - 1)];
+    for (const auto& t : sm.terms) v += t.weight * n.bits[size_t(t.bit)].a;  // constants only
+    return v >= nb.b;
+  };
+
+  // With --token-rom, the folded tables go to a second ROM while whole 16-bit block-RAM columns
+  // are left under --token-rom-bits: addressed by the next code and read on the rising edge
+  // that consumes the token, its output register is the code's register.
+  int fold_rom_left = 0, fold_w = 0;
+  std::vector<std::vector<int64_t>> fold_fields;  // per field: value per code
+  if (CB > 0 && opt.token_rom)
+    fold_rom_left = opt.token_rom_bits <= 0 ? (1 << 30) : std::max(0, (opt.token_rom_bits / 16 - (rom_w + 15) / 16) * 16);
+
   // Head: logit_v - logit_min as an unsigned sum, then argmax.
   int UW = unsigned_bits(int64_t(w.logit_max) - w.logit_min);
   std::vector<std::string> uname(n.sums.size());
@@ -607,7 +713,54 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     if (!uname[size_t(s)].empty()) continue;
     uname[size_t(s)] = n.sums[size_t(s)].name + "_u";
     int64_t base = 0;
-    std::vector<Gates::Lit> lits = literal_list(s, base);
+    // Folded units' terms become one table of the code, added as a multi-bit term.
+    std::set<int> fbits;
+    std::vector<std::pair<int, int>> fterms;  // (register, weight)
+    for (const auto& t : n.sums[size_t(s)].terms) {
+      const Bit& tb = n.bits[size_t(t.bit)];
+      if (CB > 0 && t.weight != 0 && tb.kind == Bit::Kind::State && fold.folded[size_t(tb.a)]) {
+        fbits.insert(t.bit);
+        fterms.emplace_back(tb.a, t.weight);
+      }
+    }
+    std::vector<Gates::Lit> lits = literal_list(s, base, fbits);
+    std::vector<std::pair<Gates::Lit, int>> weighted;
+    if (!fterms.empty()) {
+      std::vector<int64_t> tt(size_t(1) << CB, 0);
+      for (int c = 0; c < int(tt.size()); ++c)
+        for (auto [r, wt] : fterms) tt[size_t(c)] += wt * folded_value(r, c);
+      const int64_t lo = *std::min_element(tt.begin(), tt.end()), hi = *std::max_element(tt.begin(), tt.end());
+      base += lo;
+      if (hi > lo) {
+        const std::string nm = n.sums[size_t(s)].name + "_tt";
+        const int tw = unsigned_bits(hi - lo);
+        if (tw <= fold_rom_left) {
+          tt_blocks << fmt::format("  // {}: {} folded unit{}: fold_q[{} +: {}] (+ {}).\n", n.sums[size_t(s)].name, fterms.size(),
+                           fterms.size() == 1 ? "" : "s", fold_w, tw, lo);
+          for (int j = 0; j < tw; ++j) weighted.emplace_back(g.ext(fmt::format("fold_q[{}]", fold_w + j), 2), j);
+          std::vector<int64_t> f(tt.size());
+          for (size_t c = 0; c < tt.size(); ++c) f[c] = tt[c] - lo;
+          fold_fields.push_back(std::move(f));
+          fold_w += tw;
+          fold_rom_left -= tw;
+        } else {
+        std::map<int64_t, std::vector<int>> by_value;
+        for (int c = 1; c <= std::min(n.vocab, int(tt.size()) - 1); ++c)
+          if (tt[size_t(c)] != tt[0]) by_value[tt[size_t(c)] - lo].push_back(c);
+        code_read = true;
+        tt_blocks << fmt::format("  // {}: {} folded unit{}, a table of the last token's code (+ {}).\n",
+                                 n.sums[size_t(s)].name, fterms.size(), fterms.size() == 1 ? "" : "s", lo);
+        tt_blocks << fmt::format("  reg [{}:0] {};\n  always @(*) begin\n    case (fold_code)\n", tw - 1, nm);
+        for (const auto& [val, codes] : by_value) {
+          std::string items;
+          for (int c : codes) items += (items.empty() ? "" : ", ") + fmt::format("{}'d{}", CB, c);
+          tt_blocks << fmt::format("      {}: {} = {}'d{};\n", items, nm, tw, val);
+        }
+        tt_blocks << fmt::format("      default: {} = {}'d{};\n    endcase\n  end\n", nm, tw, tt[0] - lo);
+        for (int j = 0; j < tw; ++j) weighted.emplace_back(g.ext(fmt::format("{}[{}]", nm, j), 2), j);
+        }
+      }
+    }
     int64_t k = base - w.logit_min;  // >= 0 by construction of logit_min
     if (naive) {
       std::string e = fmt::format("{}'d{}", UW, k);
@@ -618,9 +771,46 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
       stmts << fmt::format("  wire [{}:0] {} = {};\n", UW - 1, uname[size_t(s)], e);
       continue;
     }
-    auto bits = g.popcount(n.sums[size_t(s)].name, lits, k);
+    auto bits = g.popcount(n.sums[size_t(s)].name, lits, k, weighted);
     std::string cat = concat(bits, UW);
     stmts << fmt::format("  wire [{}:0] {} = {{{}}};\n", UW - 1, uname[size_t(s)], cat);
+  }
+  if (CB > 0) {
+    code_read |= opt.comb && fold_w > 0;
+    o << fmt::format("\n  // --fold-token-units: {} token-only units fold into the head. The last token consumed is\n"
+                     "  // kept as a code: 0 after reset or an out-of-vocabulary token, else the token + 1.\n",
+                     fold.count);
+    if (opt.comb) o << fmt::format("  wire [{}:0] fold_code = h[{} +: {}];\n", CB - 1, R, CB);
+    else if (code_read) o << fmt::format("  reg  [{}:0] fold_code;\n", CB - 1);
+    o << fold_decl.str() << tt_blocks.str();
+  }
+  if (fold_w > 0) {
+    // Fold ROM words: field f of word c is table f at code c (codes above the vocabulary, never
+    // reached, repeat code 0).
+    std::vector<std::string> words(size_t(1) << CB);
+    for (size_t c = 0; c < words.size(); ++c) {
+      std::string bits(size_t(fold_w), '0');
+      int off = 0;
+      for (const auto& f : fold_fields) {
+        int64_t val = f[c > size_t(n.vocab) ? 0 : c];
+        for (int j = 0; (int64_t(1) << j) <= val; ++j)
+          if ((val >> j) & 1) bits[size_t(fold_w - 1 - (off + j))] = '1';
+        off += unsigned_bits(*std::max_element(f.begin(), f.end()));
+      }
+      words[c] = bits;
+    }
+    o << fmt::format("\n  // Fold ROM: {} folded tables, {} bits per code.\n", fold_fields.size(), fold_w);
+    if (opt.comb) {
+      o << fmt::format("  reg [{}:0] fold_q;\n  always @(*) begin\n    case (fold_code)\n", fold_w - 1);
+      for (size_t c = 1; c <= size_t(n.vocab) && c < words.size(); ++c)
+        if (words[c] != words[0]) o << fmt::format("      {}'d{}: fold_q = {}'b{};\n", CB, c, fold_w, words[c]);
+      o << fmt::format("      default: fold_q = {}'b{};\n    endcase\n  end\n", fold_w, words[0]);
+    } else {
+      o << fmt::format("  (* ram_style = \"block\" *) reg [{}:0] fold_rom [0:{}];\n  initial begin\n", fold_w - 1,
+                       words.size() - 1);
+      for (size_t c = 0; c < words.size(); ++c) o << fmt::format("    fold_rom[{}] = {}'b{};\n", c, fold_w, words[c]);
+      o << fmt::format("  end\n  reg [{}:0] fold_q;  // read with the state register, below\n", fold_w - 1);
+    }
   }
   flush();
   for (int v = 0; v < n.vocab; ++v)
@@ -754,6 +944,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   if (opt.comb) {
     for (int r = 0; r < R; ++r) o << fmt::format("  assign h_next[{}] = {};\n", r, next_src(r));
     if (R == 0) o << "  assign h_next = 1'b0;\n";
+    if (CB > 0) o << fmt::format("  assign h_next[{} +: {}] = fold_code_next;\n", R, CB);
   } else if (P > 0) {
     // Pipelined head: out_token shows the prediction of the state P cycles ago. In free-running
     // mode the core waits until the prediction of the current state has arrived (in_ready).
@@ -764,8 +955,10 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     o << fmt::format("  assign in_ready = ~gen | (busy == {}'d0);\n  wire step = in_valid & in_ready;\n", BW);
     o << "  always @(posedge clk) begin\n    if (rst) begin\n";
     if (R > 0) o << fmt::format("      h <= {}'b{};\n", R, rv);
+    if (code_read) o << fmt::format("      fold_code <= {}'d0;\n", CB);
     o << fmt::format("      stepped <= 1'b0;\n      busy <= {}'d{};\n    end else if (step) begin\n", BW, P);
     for (int r = 0; r < R; ++r) o << fmt::format("      h[{}] <= {};  // {}\n", r, next_src(r), n.regs[size_t(r)].name);
+    if (code_read) o << "      fold_code <= fold_code_next;\n";
     o << fmt::format("      stepped <= 1'b1;\n      busy <= {0}'d{1};\n    end else if (busy != {0}'d0) begin\n", BW, P);
     o << fmt::format("      busy <= busy - {}'d1;\n    end\n  end\n", BW);
     o << fmt::format("  assign out_valid = stepped & (busy == {}'d0);\n", BW);
@@ -775,19 +968,26 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     std::string rv;
     for (int r = R - 1; r >= 0; --r) rv += n.regs[size_t(r)].reset ? '1' : '0';
     o << fmt::format("      h <= {}'b{};\n", R, rv);
+    if (code_read) o << fmt::format("      fold_code <= {}'d0;\n", CB);
     o << "      out_valid <= 1'b0;\n    end else if (in_valid) begin\n";
     for (int r = 0; r < R; ++r) o << fmt::format("      h[{}] <= {};  // {}\n", r, next_src(r), n.regs[size_t(r)].name);
+    if (code_read) o << "      fold_code <= fold_code_next;\n";
     o << "      out_valid <= 1'b1;\n    end\n  end\n";
     o << "  assign state = h;\n";
   } else {
     o << "\n  always @(posedge clk) begin\n    if (rst) out_valid <= 1'b0;\n    else if (in_valid) out_valid <= 1'b1;\n  end\n";
     o << "  assign state = 1'b0;  // every state bit was optimised away\n";
   }
+  if (fold_w > 0 && !opt.comb)
+    o << fmt::format("  always @(posedge clk) if (rst | {}) fold_q <= fold_rom[rst ? {}'d0 : fold_code_next];\n",
+                     P > 0 ? "step" : "in_valid", CB);
   // Signals that the optimised machine legitimately ignores (Verilator's *unused* convention).
   std::vector<std::string> unused;
   for (int r = 0; r < R; ++r)
     if (!reg_read[size_t(r)]) unused.push_back(fmt::format("h[{}]", r));
   if (opt.comb && R == 0) unused.push_back("h");
+  if (CB > 0 && opt.comb && !code_read) unused.push_back("fold_code");
+  if (CB > 0 && !opt.comb && !code_read && fold_w == 0) unused.push_back("fold_code_next");
   bool tok_used = false;
   for (const auto& sm : n.sums) tok_used |= sm.table >= 0;
   if (!tok_used) unused.push_back("tok");

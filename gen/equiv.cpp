@@ -46,9 +46,11 @@ std::string find_tool(std::initializer_list<const char*> names, const char* pack
 // Sequential miter: both machines start from their reset states and read the same token each
 // cycle; `bad` rises when the predicted token, any logit, or any kept register differs from
 // its counterpart in the plain machine.
-std::string miter(const ir::Netlist& plain, const ir::Netlist& opt) {
+// `opt_state` is the optimised side's comb state width (its registers, then any extra state of
+// its Verilog options, reset to 0).
+std::string miter(const ir::Netlist& plain, const ir::Netlist& opt, int opt_state) {
   auto wp = emit::widths(plain), wo = emit::widths(opt);
-  int P = wp.regs, R = wo.regs, TB = plain.token_bits, V = plain.vocab;
+  int P = wp.regs, R = opt_state, TB = plain.token_bits, V = plain.vocab;
   auto reset_bits = [](const ir::Netlist& n, int width) {
     std::string s;
     for (int r = width - 1; r >= 0; --r) s += r < int(n.regs.size()) && n.regs[size_t(r)].reset ? '1' : '0';
@@ -77,7 +79,7 @@ std::string miter(const ir::Netlist& plain, const ir::Netlist& opt) {
 
 int cmd_equiv_impl(const std::vector<std::string>& args) {
   std::string path, outdir, engine;
-  bool mutate = false, token_rom = false, sim_arith = false;
+  bool mutate = false, token_rom = false, sim_arith = false, fold = false;
   int unit_roms = 0, token_rom_bits = 0;
   int timeout = 600;
   po::options_description d("equiv options");
@@ -91,6 +93,8 @@ int cmd_equiv_impl(const std::vector<std::string>& args) {
       "token-rom-bits", po::value(&token_rom_bits)->default_value(0),
       "with --token-rom: at most N bits per ROM word, the rest decoded in LUTs (gen --token-rom-bits)")(
       "unit-roms", po::value(&unit_roms)->default_value(0), "the optimised side puts up to N units in ROMs (gen --unit-roms)")(
+      "fold-token-units", po::bool_switch(&fold),
+      "the optimised side folds token-only units into the head (gen --fold-token-units)")(
       "sim-arith", po::bool_switch(&sim_arith),
       "prove the optimised side's arithmetic rendering (gen --sim-arith, read with TG_SIM_ARITH defined)");
   po::positional_options_description p;
@@ -116,6 +120,7 @@ int cmd_equiv_impl(const std::vector<std::string>& args) {
   oo.unit_roms = unit_roms;
   oo.token_rom_bits = token_rom_bits;
   oo.sim_arith = sim_arith;
+  oo.fold_token_units = fold;
   write_file_atomic(outdir + "/tg_plain.v", emit::verilog(plain, po_));
   std::string ov = emit::verilog(opt, oo);
   if (mutate) {
@@ -126,7 +131,7 @@ int cmd_equiv_impl(const std::vector<std::string>& args) {
     ov = ov.substr(0, a) + "~(" + ov.substr(a, e - a) + ")" + ov.substr(e);
   }
   write_file_atomic(outdir + "/tg_opt.v", ov);
-  write_file_atomic(outdir + "/tg_miter.v", miter(plain, opt));
+  write_file_atomic(outdir + "/tg_miter.v", miter(plain, opt, emit::comb_state_bits(opt, oo)));
   std::string yosys = find_tool({"yosys"}, "yosys");
   std::string abc = find_tool({"berkeley-abc", "yosys-abc"}, "berkeley-abc");
   int st = 0;

@@ -62,6 +62,8 @@ int cmd_random_model(const std::vector<std::string>& args, const std::string& fu
       "cell", po::value(&o.cell)->default_value("elman"), "elman or gated")(
       "seed", po::value(&o.seed)->default_value(1), "random seed")(
       "degenerate", po::bool_switch(&o.degenerate), "add zero rows, constant units, duplicates, ties, non-zero reset")(
+      "token-units", po::value(&o.token_units)->default_value(0),
+      "append N token-only units read by the head alone (layers 1, levels 1)")(
       "output,o", po::value(&out)->required(), "model file to write");
   po::variables_map vm;
   if (!parse("random-model", args, d, {}, vm, "[options] -o model.json")) return 0;
@@ -94,7 +96,7 @@ int cmd_check(const std::vector<std::string>& args, const std::string&) {
 
 int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   std::string path, outdir, pass_list, style, top;
-  bool list = false, token_rom = false, sim_arith = false, bitslice_cpp = false;
+  bool list = false, token_rom = false, sim_arith = false, bitslice_cpp = false, fold = false;
   int pipeline_head = 0, unit_roms = 0, token_rom_bits = 0;
   po::options_description d("gen options");
   d.add_options()("model", po::value(&path), "model file")("output,o", po::value(&outdir), "output directory")(
@@ -113,6 +115,9 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
       "unit-roms", po::value(&unit_roms)->default_value(0),
       "up to N units evaluated mostly in a block RAM of their own (token + state inputs as the address), "
       "read on the falling edge; one EBR each")(
+      "fold-token-units", po::bool_switch(&fold),
+      "units that read only the token and feed only logits: register the token once and add one table of it "
+      "per logit instead of one register and adder input per unit (see docs/model-format.md)")(
       "sim-arith", po::bool_switch(&sim_arith),
       "also write each adder tree as one addition under `ifdef TG_SIM_ARITH (faster Verilator simulation; "
       "the gate form stays the default)")(
@@ -150,6 +155,7 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   vo.unit_roms = unit_roms;
   vo.token_rom_bits = token_rom_bits;
   vo.sim_arith = sim_arith;
+  vo.fold_token_units = fold;
   std::string v = emit::verilog(n, vo);
   std::string ref = emit::cpp_reference(n, "tg_ref");
   std::string glue = emit::verilator_glue(n, top, pipeline_head);
@@ -163,6 +169,7 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
                            {"token_rom", token_rom},
                            {"unit_roms", unit_roms},
                            {"token_rom_bits", token_rom_bits},
+                           {"fold_token_units", fold},
                            {"vocab", n.vocab},
                            {"token_bits", n.token_bits},
                            {"model_state_bits", n.model_state_bits},
@@ -189,6 +196,11 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   nlohmann::json origins = nlohmann::json::array();
   for (const auto& r : n.regs) origins.push_back(r.origin);
   report["register_origin"] = origins;
+  if (fold) {
+    auto f = emit::token_fold(n);
+    report["folded_units"] = f.count;
+    report["fold_code_bits"] = f.code_bits;
+  }
   fs::create_directories(outdir);
   write_file_atomic(outdir + "/" + top + ".v", v);
   write_file_atomic(outdir + "/tg_ref.hpp", ref);

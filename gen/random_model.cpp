@@ -61,6 +61,46 @@ void fill_bank(Rng& r, UnitBank& b, int units, int levels, int in_cols, int rec_
   }
 }
 
+void append_token_units(Rng& r, Model& m, int count, bool degenerate) {
+  Layer& l = m.layers[0];
+  const int H = l.units, N = H + count, V = int(m.vocab.size());
+  auto grow = [&](UnitBank& b) {
+    Matrix in(N, b.input.cols), rec(N, N);
+    for (int u = 0; u < H; ++u) {
+      for (int j = 0; j < b.input.cols; ++j) in.at(u, j) = b.input.at(u, j);
+      for (int j = 0; j < H; ++j) rec.at(u, j) = b.recurrent.at(u, j);
+    }
+    b.input = std::move(in);
+    b.recurrent = std::move(rec);
+    b.thresholds.resize(size_t(N));
+  };
+  grow(l.cand);
+  if (l.gated) grow(l.gate);
+  for (int u = H; u < N; ++u) {
+    for (int j = 0; j < V; ++j) l.cand.input.at(u, j) = r.chance(0.5) ? r.range(-2, 2) : 0;
+    auto [lo, hi] = unit_range(l.cand, u, true);
+    // Thresholds at or below 0 make the out-of-vocabulary value 1 (not the reset value 0).
+    l.cand.thresholds[size_t(u)] = {std::clamp(degenerate && r.chance(0.2) ? r.range(-1, 0) : r.range(1, 2), lo, hi + 1)};
+    if (l.gated) {
+      l.gate.thresholds[size_t(u)] = {0};  // zero sum: always on
+      if (degenerate && r.chance(0.2)) {  // a gate that reads the token: the unit keeps its state
+        for (int j = 0; j < V; ++j) l.gate.input.at(u, j) = r.chance(0.5) ? r.range(-1, 1) : 0;
+        l.gate.thresholds[size_t(u)] = {1};
+      }
+    }
+  }
+  l.units = N;
+  l.reset.resize(size_t(N), 0);
+  if (degenerate)
+    for (int u = H; u < N; ++u) l.reset[size_t(u)] = r.chance(0.2);
+  Matrix hw(V, N);
+  for (int v = 0; v < V; ++v)
+    for (int j = 0; j < H; ++j) hw.at(v, j) = m.head.weights.at(v, j);
+  for (int u = H; u < N; ++u)
+    for (int k = 1 + r.below(2); k > 0; --k) hw.at(r.below(V), u) = r.chance(0.5) ? 1 : -1;
+  m.head.weights = std::move(hw);
+}
+
 }  // namespace
 
 Model random_model(const RandomModelOptions& o) {
@@ -73,6 +113,10 @@ Model random_model(const RandomModelOptions& o) {
   if (o.fanin < 0 || o.fanin > bits)
     throw Error(fmt::format("--fanin: expected 0..{} (the state bits per layer), got {}", bits, o.fanin));
   int hf = o.head_fanin < 0 ? o.fanin : o.head_fanin;
+  if (o.token_units < 0 || o.token_units > 1024)
+    throw Error(fmt::format("--token-units: expected 0..1024, got {}", o.token_units));
+  if (o.token_units > 0 && (o.layers != 1 || o.levels != 1))
+    throw Error("--token-units: needs --layers 1 and --levels 1");
   if (hf > bits) throw Error(fmt::format("--head-fanin: expected 0..{}, got {}", bits, hf));
   Rng r(o.seed);
   Model m;
@@ -110,11 +154,13 @@ Model random_model(const RandomModelOptions& o) {
     for (int j = 0; j < bits; ++j) m.head.weights.at(b, j) = m.head.weights.at(a, j);
     m.head.bias[size_t(b)] = m.head.bias[size_t(a)];
   }
+  if (o.token_units > 0) append_token_units(r, m, o.token_units, o.degenerate);
   m.head.logit_scale = 0.5;
   m.provenance = {{"generator", fmt::format("tritgate {} random-model", kVersion)},
                   {"command", o.command},
                   {"seed", o.seed},
-                  {"degenerate", o.degenerate}};
+                  {"degenerate", o.degenerate},
+                  {"token_units", o.token_units}};
   validate_model(m, "(random model)");
   m.hash = sha256_hex(model_to_json(m));
   return m;

@@ -19,6 +19,12 @@ struct RandomModelOptions {
   // Adds all-zero rows, always-on and never-on units, duplicate units, tied logits and a
   // non-zero reset state.
   bool degenerate = false;
+  // Appends this many token-only units to the (single, one-level) layer: token table entries
+  // in [-2, 2], no recurrent inputs, an always-on gate, read by one or two logits and by no
+  // unit (the shape `tritgate train --head-token` exports; what gen --fold-token-units folds).
+  // With `degenerate` some get a reset value other than their out-of-vocabulary value or a
+  // token-dependent gate, which keeps them from folding.
+  int token_units = 0;
   std::string command;  // recorded in provenance
 };
 

@@ -35,6 +35,8 @@ expect_fail 1 "v9.json: version: expected 1, got 9" -- "$tg" check "$work/v9.jso
 expect_fail 1 "--fanin: expected 0..6" -- "$tg" random-model --hidden 6 --fanin 7 -o "$work/x.json"
 [ -e "$work/x.json" ] && bad "random-model wrote a file for impossible options" || ok
 expect_fail 1 "--vocab: expected 1..256" -- "$tg" random-model --vocab 0 -o "$work/x.json"
+expect_fail 1 "--token-units: needs --layers 1 and --levels 1" -- "$tg" random-model --layers 2 --token-units 4 -o "$work/x.json"
+expect_fail 1 "--token-units: expected 0..1024, got -1" -- "$tg" random-model --token-units -1 -o "$work/x.json"
 
 # A failed random-model must not touch an existing good file.
 cp "$work/good.json" "$work/keep.json"
@@ -48,6 +50,7 @@ expect_fail 1 "trunc.json" -- "$tg" gen "$work/trunc.json" -o "$work/gen"
 cmp -s "$work/gen/tg_core.v" "$work/core.before" && ok || bad "gen overwrote output on error"
 expect_fail 1 "unknown pass 'bogus'" "known passes: drop-zero" -- "$tg" gen "$work/good.json" -o "$work/gen3" --passes drop-zero,bogus
 expect_fail 1 "--top: expected a Verilog identifier" -- "$tg" gen "$work/good.json" -o "$work/gen3" --top "1x"
+expect_fail 1 "--fold-token-units needs the tree style" -- "$tg" gen "$work/good.json" -o "$work/gen3" --style naive --fold-token-units
 "$tg" gen --list-passes | grep -q "^fold-const" && ok || bad "--list-passes"
 
 # eval: characters outside the vocabulary are named with their offset.

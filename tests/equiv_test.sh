@@ -21,6 +21,15 @@ grep -q tok_cls "$work/rom/tg_opt.v" || { echo "FAIL: --token-rom left no token 
 "$tg" equiv "$work/m3.json" -o "$work/romcap" --token-rom --token-rom-bits 2 --timeout 300
 grep -q "reg \[1:0\] tok_cls" "$work/romcap/tg_opt.v" || { echo "FAIL: --token-rom-bits 2 did not cap the ROM word at 2 bits"; exit 1; }
 grep -q "case (tok)" "$work/romcap/tg_opt.v" || { echo "FAIL: --token-rom-bits 2 left no unit decoded in LUTs"; exit 1; }
+# Token-only units folded into the head (gen --fold-token-units): one table of the last token's
+# code per logit, in LUTs, then with a capped ROM word: some tables in the fold ROM, the rest in
+# LUTs (the degenerate model also keeps some token-only units out of the fold).
+"$tg" random-model --hidden 4 --vocab 12 --fanin 2 --cell gated --token-units 40 --degenerate --seed 34 -o "$work/m4.json" 2>/dev/null
+"$tg" equiv "$work/m4.json" -o "$work/fold" --fold-token-units --timeout 300
+grep -q "case (fold_code)" "$work/fold/tg_opt.v" || { echo "FAIL: --fold-token-units folded nothing"; exit 1; }
+"$tg" equiv "$work/m4.json" -o "$work/foldrom" --fold-token-units --token-rom --token-rom-bits 48 --timeout 300
+grep -q "Fold ROM: .*, 16 bits per code" "$work/foldrom/tg_opt.v" || { echo "FAIL: no 16-bit fold ROM under --token-rom-bits 48"; exit 1; }
+grep -q "case (fold_code)" "$work/foldrom/tg_opt.v" || { echo "FAIL: no folded table left in LUTs under --token-rom-bits 48"; exit 1; }
 # Units in ROMs of their own (gen --unit-roms), the rest through the token ROM.
 "$tg" equiv "$work/m1.json" -o "$work/urom" --token-rom --unit-roms 4 --timeout 300
 grep -q "_INIT\[" "$work/urom/tg_opt.v" || { echo "FAIL: --unit-roms left no unit ROM in the optimised design"; exit 1; }

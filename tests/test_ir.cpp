@@ -125,6 +125,47 @@ TEST(Emit, VerilogAndReferenceAreDeterministic) {
   EXPECT_NE(a.find(m.hash), std::string::npos);
 }
 
+// --fold-token-units folds exactly the registers that depend on the token alone, reset to their
+// out-of-vocabulary value and feed only logits: the appended token-only units of a random model
+// (the shape `train --head-token` exports), never a hidden unit; with --degenerate, not the ones
+// whose reset differs or whose gate reads the token (they keep their state).
+TEST(Emit, TokenFoldTakesTokenOnlyUnitsReadByLogits) {
+  for (bool degenerate : {false, true}) {
+    for (const char* cell : {"elman", "gated"}) {
+      tg::RandomModelOptions o;
+      o.hidden = 10;
+      o.vocab = 20;
+      o.fanin = 3;
+      o.cell = cell;
+      o.token_units = 40;
+      o.degenerate = degenerate;
+      o.seed = 7;
+      tg::Model m = tg::random_model(o);
+      tg::ir::Netlist n = tg::ir::from_model(m);
+      nlohmann::json rep;
+      tg::passes::run(n, tg::passes::default_pipeline(), rep);
+      const auto f = tg::emit::token_fold(n);
+      const auto& l0 = m.layers[0];
+      int kept_back = 0;  // appended units that must not fold
+      for (size_t r = 0; r < n.regs.size(); ++r) {
+        const int u = n.regs[r].origin;
+        if (u < o.hidden) {  // a hidden unit with state inputs never folds
+          if (l0.cand.recurrent.row_nonzeros(u) > 0) EXPECT_FALSE(f.folded[r]) << cell << ", hidden unit " << u;
+          continue;
+        }
+        bool token_only = !l0.gated || l0.gate.input.row_nonzeros(u) == 0;
+        // A threshold at or below 0 is on for out-of-vocabulary tokens (entry 0).
+        if (token_only) token_only = (l0.cand.thresholds[size_t(u)][0] <= 0) == bool(l0.reset[size_t(u)]);
+        EXPECT_EQ(bool(f.folded[r]), token_only) << cell << (degenerate ? " degenerate" : "") << ", unit " << u;
+        kept_back += !token_only;
+      }
+      EXPECT_GT(f.count, 10);
+      if (degenerate) EXPECT_GT(kept_back, 0) << cell << ": the degenerate model should test the exclusions";
+      EXPECT_EQ(f.code_bits, 5);  // codes 0..20
+    }
+  }
+}
+
 TEST(RandomModel, SameSeedSameModel) {
   tg::RandomModelOptions o;
   o.hidden = 9;

@@ -4,3 +4,5 @@ FAMILY      := ecp5
 DEVICE      := 25k
 TOP_SRC     := rtl_templates/tg_top_core.v
 TOP         := tg_top_core
+# Token-only units (a --head-token model's) fold into one table of the last token per logit.
+BOARD_GEN_FLAGS := --fold-token-units

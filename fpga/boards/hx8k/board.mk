@@ -10,5 +10,6 @@ TOP_SRC     := rtl_templates/uart_rx.v rtl_templates/uart_tx.v rtl_templates/tg_
 TOP         := tg_top_uart
 PCF         := fpga/boards/hx8k/pinout.pcf
 TIMING_MUST_MEET := 1
-# Generator options unless GEN_FLAGS is given: token tables in EBR (the UART top has its own serial argmax).
-BOARD_GEN_FLAGS := --token-rom --token-rom-bits=512
+# Generator options unless GEN_FLAGS is given: token tables in EBR, token-only units folded into the
+# head (the UART top has its own serial argmax).
+BOARD_GEN_FLAGS := --token-rom --token-rom-bits=512 --fold-token-units

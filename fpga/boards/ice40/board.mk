@@ -12,5 +12,6 @@ PROGRAMMER  := iceprog
 # clock constraint is not met.
 TIMING_MUST_MEET := 0
 PNR_FREQ_MHZ     := 48
-# Generator options unless GEN_FLAGS is given: token tables in EBR; logits, argmax (twice) and token registered.
-BOARD_GEN_FLAGS := --token-rom --token-rom-bits=480 --pipeline-head 4
+# Generator options unless GEN_FLAGS is given: token tables in EBR; token-only units folded into
+# one table of the last token per logit (also in EBR); logits, argmax (twice) and token registered.
+BOARD_GEN_FLAGS := --token-rom --token-rom-bits=480 --fold-token-units --pipeline-head 4
