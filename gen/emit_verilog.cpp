@@ -379,8 +379,8 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     if (bb.kind == Bit::Kind::Cmp) ++cmp_readers[size_t(bb.a)];
   std::ostringstream unit_rom_decls;
   // Comparators that only folded registers read (their values reach the state port alone):
-  // decoded in LUTs, so that they take no token-ROM bits (synthesis drops them with an
-  // unconnected state port).
+  // decoded in LUTs, so that they take no token-ROM bits and no unit ROM (synthesis drops them
+  // with an unconnected state port).
   std::vector<char> fold_only(n.bits.size(), 0);
   if (CB > 0) {
     std::vector<char> read(n.bits.size(), 0);
@@ -491,7 +491,7 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
         g.use(bit_lit[i]);
         continue;
       }
-      if (sm.table >= 0 && unit_roms_left > 0 && cmp_readers[size_t(b.a)] == 1) {
+      if (sm.table >= 0 && unit_roms_left > 0 && cmp_readers[size_t(b.a)] == 1 && !fold_only[i]) {
         // --unit-roms: the unit in a block RAM of its own, addressed by the token and up to
         // 11 - TB of its state inputs; it holds the effective threshold on the popcount of the
         // remaining inputs (one EBR: 2048x2, 1024x4, 512x8 or 256x16).
