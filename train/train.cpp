@@ -1033,11 +1033,23 @@ Result train(const Options& o) {
   std::error_code ec;
   fs::remove(ckpt, ec);
   fs::remove(ckpt_opt, ec);
-  if (!o.quiet)
+  if (!o.quiet) {
+    // Units of index H and above in layer 0 are --head-token's token units.
+    int hidden_kept = r.units;
+    if (o.prune) {
+      hidden_kept = 0;
+      for (const auto& k : kept)
+        for (int u : k) hidden_kept += u < H;
+    } else {
+      hidden_kept = std::min(r.units, H * o.layers);
+    }
+    const int token_units = r.units - hidden_kept;
     std::cerr << fmt::format(
-        "train: wrote {} ({} of {} units kept) and {}: val {:.4f} bpc quantised, {:.4f} float; {} steps, {:.2f} min, "
+        "train: wrote {} ({} of {} units kept{}) and {}: val {:.4f} bpc quantised, {:.4f} float; {} steps, {:.2f} min, "
         "{:.0f} tok/s\n",
-        o.output, r.units, H * o.layers, float_pt, r.val_bpc, r.val_bpc_float, r.steps, r.minutes, r.tokens_per_s);
+        o.output, hidden_kept, H * o.layers, token_units > 0 ? fmt::format(", + {} token units", token_units) : "",
+        float_pt, r.val_bpc, r.val_bpc_float, r.steps, r.minutes, r.tokens_per_s);
+  }
   return r;
 }
 
