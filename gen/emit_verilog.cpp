@@ -699,8 +699,12 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   // With --token-rom, the folded tables go to a second ROM while whole 16-bit block-RAM columns
   // are left under --token-rom-bits: addressed by the next code and read on the rising edge
   // that consumes the token, its output register is the code's register.
+  struct FoldField {
+    int offset, bits;
+    std::vector<int64_t> value;  // per code
+  };
   int fold_rom_left = 0, fold_w = 0;
-  std::vector<std::vector<int64_t>> fold_fields;  // per field: value per code
+  std::vector<FoldField> fold_fields;
   if (CB > 0 && opt.token_rom)
     fold_rom_left = opt.token_rom_bits <= 0 ? (1 << 30) : std::max(0, (opt.token_rom_bits / 16 - (rom_w + 15) / 16) * 16);
 
@@ -735,29 +739,29 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
         const std::string nm = n.sums[size_t(s)].name + "_tt";
         const int tw = unsigned_bits(hi - lo);
         if (tw <= fold_rom_left) {
-          tt_blocks << fmt::format("  // {}: {} folded unit{}: fold_q[{} +: {}] (+ {}).\n", n.sums[size_t(s)].name, fterms.size(),
-                           fterms.size() == 1 ? "" : "s", fold_w, tw, lo);
+          tt_blocks << fmt::format("  // {}: {} folded unit{}: fold_q[{} +: {}] (+ {}).\n", n.sums[size_t(s)].name,
+                                   fterms.size(), fterms.size() == 1 ? "" : "s", fold_w, tw, lo);
           for (int j = 0; j < tw; ++j) weighted.emplace_back(g.ext(fmt::format("fold_q[{}]", fold_w + j), 2), j);
-          std::vector<int64_t> f(tt.size());
-          for (size_t c = 0; c < tt.size(); ++c) f[c] = tt[c] - lo;
+          FoldField f{fold_w, tw, std::vector<int64_t>(tt.size())};
+          for (size_t c = 0; c < tt.size(); ++c) f.value[c] = tt[c] - lo;
           fold_fields.push_back(std::move(f));
           fold_w += tw;
           fold_rom_left -= tw;
         } else {
-        std::map<int64_t, std::vector<int>> by_value;
-        for (int c = 1; c <= std::min(n.vocab, int(tt.size()) - 1); ++c)
-          if (tt[size_t(c)] != tt[0]) by_value[tt[size_t(c)] - lo].push_back(c);
-        code_read = true;
-        tt_blocks << fmt::format("  // {}: {} folded unit{}, a table of the last token's code (+ {}).\n",
-                                 n.sums[size_t(s)].name, fterms.size(), fterms.size() == 1 ? "" : "s", lo);
-        tt_blocks << fmt::format("  reg [{}:0] {};\n  always @(*) begin\n    case (fold_code)\n", tw - 1, nm);
-        for (const auto& [val, codes] : by_value) {
-          std::string items;
-          for (int c : codes) items += (items.empty() ? "" : ", ") + fmt::format("{}'d{}", CB, c);
-          tt_blocks << fmt::format("      {}: {} = {}'d{};\n", items, nm, tw, val);
-        }
-        tt_blocks << fmt::format("      default: {} = {}'d{};\n    endcase\n  end\n", nm, tw, tt[0] - lo);
-        for (int j = 0; j < tw; ++j) weighted.emplace_back(g.ext(fmt::format("{}[{}]", nm, j), 2), j);
+          std::map<int64_t, std::vector<int>> by_value;
+          for (int c = 1; c <= std::min(n.vocab, int(tt.size()) - 1); ++c)
+            if (tt[size_t(c)] != tt[0]) by_value[tt[size_t(c)] - lo].push_back(c);
+          code_read = true;
+          tt_blocks << fmt::format("  // {}: {} folded unit{}, a table of the last token's code (+ {}).\n",
+                                   n.sums[size_t(s)].name, fterms.size(), fterms.size() == 1 ? "" : "s", lo);
+          tt_blocks << fmt::format("  reg [{}:0] {};\n  always @(*) begin\n    case (fold_code)\n", tw - 1, nm);
+          for (const auto& [val, codes] : by_value) {
+            std::string items;
+            for (int c : codes) items += (items.empty() ? "" : ", ") + fmt::format("{}'d{}", CB, c);
+            tt_blocks << fmt::format("      {}: {} = {}'d{};\n", items, nm, tw, val);
+          }
+          tt_blocks << fmt::format("      default: {} = {}'d{};\n    endcase\n  end\n", nm, tw, tt[0] - lo);
+          for (int j = 0; j < tw; ++j) weighted.emplace_back(g.ext(fmt::format("{}[{}]", nm, j), 2), j);
         }
       }
     }
@@ -790,12 +794,10 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     std::vector<std::string> words(size_t(1) << CB);
     for (size_t c = 0; c < words.size(); ++c) {
       std::string bits(size_t(fold_w), '0');
-      int off = 0;
       for (const auto& f : fold_fields) {
-        int64_t val = f[c > size_t(n.vocab) ? 0 : c];
-        for (int j = 0; (int64_t(1) << j) <= val; ++j)
-          if ((val >> j) & 1) bits[size_t(fold_w - 1 - (off + j))] = '1';
-        off += unsigned_bits(*std::max_element(f.begin(), f.end()));
+        const int64_t val = f.value[c > size_t(n.vocab) ? 0 : c];
+        for (int j = 0; j < f.bits; ++j)
+          if ((val >> j) & 1) bits[size_t(fold_w - 1 - (f.offset + j))] = '1';
       }
       words[c] = bits;
     }
