@@ -1035,13 +1035,11 @@ Result train(const Options& o) {
   fs::remove(ckpt_opt, ec);
   if (!o.quiet) {
     // Units of index H and above in layer 0 are --head-token's token units.
-    int hidden_kept = r.units;
+    int hidden_kept = std::min(r.units, H * o.layers);
     if (o.prune) {
       hidden_kept = 0;
       for (const auto& k : kept)
         for (int u : k) hidden_kept += u < H;
-    } else {
-      hidden_kept = std::min(r.units, H * o.layers);
     }
     const int token_units = r.units - hidden_kept;
     std::cerr << fmt::format(
