@@ -15,7 +15,18 @@
 //                    then a linear head on those N bits and the state bits
 //   mlp-256          a ReLU hidden layer of 256 float units: a rough bound on what the state holds
 //
+// With --rows context, other rows instead: the model's own logits plus tables of more context
+// than the last token (what a head table on the token before it, or on a state bit, would add):
+//   + table          per-logit scale and bias refitted, plus a float table of the last token
+//   + gated table    a second table of the last token, multiplied by one bit of the previous
+//                    state per logit (a softmax choice among the hidden bits, then fixed)
+//   + C classes      a table of (last token, class of the token before it), C learned classes
+//   + two tokens     a table of the last two tokens (the order-2 n-gram's context)
+// With --rows two-token: the first and last of those rows, and between them the table of the last
+// two tokens on the logits of the 8, 16 and 32 most frequent characters only.
+//
 // usage: tg_state_probe --model m.json --corpus FILE [--steps N] [--batch B] [--threads T]
+//                       [--rows all|context]
 // Built by `cmake --build build --target tg_state_probe` (needs the training module).
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -113,6 +124,7 @@ double fit(const Data& d, const std::function<Tensor(const Tensor&)>& f, std::ve
 int main(int argc, char** argv) {
   std::string model_path, corpus;
   int steps = 1500, batch = 8192, threads = 1;
+  std::string rows = "all";
   for (int i = 1; i < argc; i += 2) {
     std::string k = argv[i], v = i + 1 < argc ? argv[i + 1] : "";
     if (v.empty()) {
@@ -124,13 +136,17 @@ int main(int argc, char** argv) {
     else if (k == "--steps") steps = std::atoi(v.c_str());
     else if (k == "--batch") batch = std::atoi(v.c_str());
     else if (k == "--threads") threads = std::atoi(v.c_str());
+    else if (k == "--rows") rows = v;
     else {
       std::fprintf(stderr, "tg_state_probe: unknown option %s\n", k.c_str());
       return 2;
     }
   }
-  if (model_path.empty() || corpus.empty() || steps < 1 || batch < 1 || threads < 1) {
-    std::fprintf(stderr, "usage: tg_state_probe --model m.json --corpus FILE [--steps N>0] [--batch B>0] [--threads T>0]\n");
+  if (model_path.empty() || corpus.empty() || steps < 1 || batch < 1 || threads < 1 ||
+      (rows != "all" && rows != "context" && rows != "two-token")) {
+    std::fprintf(stderr,
+                 "usage: tg_state_probe --model m.json --corpus FILE [--steps N>0] [--batch B>0] [--threads T>0] "
+                 "[--rows all|context|two-token]\n");
     return 2;
   }
   try {
@@ -153,6 +169,95 @@ int main(int argc, char** argv) {
     Tensor bias = torch::zeros({V});
     for (int v = 0; v < V; ++v) bias[v] = float(m.head.bias[size_t(v)]);
     torch::manual_seed(1);
+    if (rows == "context" || rows == "two-token") {
+      const bool all_context = rows == "context";
+      // What a table of the last token conditioned on a little more context would add to the
+      // model's own head (its logits, per-logit scale and bias refitted): the previous state's
+      // bits (the state before the last token was read; zero after a reset) and the token before
+      // the last one.
+      const int H = std::min(S, m.provenance.value("hidden", S));  // hidden units come first
+      Tensor start = torch::zeros({d.n}, torch::kBool);
+      start[0] = true;
+      start[d.n_train] = true;
+      auto prev_bits = [&](const Tensor& i) {
+        Tensor p = d.bits.index({(i - 1).clamp_min(0), Slice(0, H)});
+        return p * (~start.index({i})).to(torch::kFloat).unsqueeze(1);
+      };
+      Tensor last2 = torch::cat({torch::full({1}, int64_t(V), torch::kLong), d.last.index({Slice(0, d.n - 1)})});
+      last2.index_put_({start}, int64_t(V));
+      last2.index_put_({torch::cat({torch::zeros({1}, torch::kBool), start.index({Slice(0, d.n - 1)})})}, int64_t(V));
+      // sc, b and E are shared by every row below: each row refits them, starting where the
+      // previous row left them (the first row fits them alone).
+      Tensor sc = torch::full({V}, float(s)).requires_grad_(), b = torch::zeros({V}).requires_grad_();
+      Tensor E = torch::zeros({V + 1, V}).requires_grad_();
+      auto base = [&](const Tensor& i) { return d.logits.index({i}) * sc + b + E.index({d.last.index({i})}); };
+      row("model logits, per-logit scale and bias, + a float table of the last token", int64_t(V + 3) * V,
+          fit(d, base, {sc, b, E}, steps, batch));
+      // One previous-state bit per logit, chosen by a softmax relaxation, then fixed and refitted.
+      if (all_context) {
+        Tensor A = torch::zeros({V, H}).requires_grad_(), G = torch::zeros({V + 1, V}).requires_grad_();
+        auto soft = [&](const Tensor& i) {
+          Tensor sel = torch::matmul(prev_bits(i), torch::softmax(A * 4.0, 1).t());  // [B, V]
+          return base(i) + G.index({d.last.index({i})}) * sel;
+        };
+        row(fmt::format("+ a second table of the last token, gated by one of {} previous-state bits per logit (soft choice)", H),
+            int64_t(V + 1) * V + int64_t(V) * H, fit(d, soft, {sc, b, E, A, G}, steps, batch));
+        Tensor pick = A.detach().argmax(1);  // [V]
+        {
+          Tensor counts = torch::bincount(pick, {}, H);
+          std::printf("  chosen bits: %lld distinct\n", (long long)(counts > 0).sum().item<int64_t>());
+        }
+        Tensor G2 = torch::zeros({V + 1, V}).requires_grad_();
+        auto hard = [&](const Tensor& i) {
+          Tensor sel = prev_bits(i).index({Slice(), pick});  // [B, V]
+          return base(i) + G2.index({d.last.index({i})}) * sel;
+        };
+        row("+ a second table of the last token, gated by one fixed previous-state bit per logit",
+            int64_t(V + 1) * V, fit(d, hard, {sc, b, E, G2}, steps, batch));
+      }
+      // The token before the last one reduced to C learned classes (a softmax assignment per token,
+      // then the argmax fixed and the tables refitted): a table of (last token, class) per logit.
+      for (int C : {2, 4, 8}) {
+        if (!all_context) break;  // --rows two-token: only the rows below
+        Tensor Q = (torch::randn({V + 1, C}) * 0.1).requires_grad_();
+        Tensor TC = torch::zeros({C, V + 1, V}).requires_grad_();
+        auto softc = [&](const Tensor& i) {
+          Tensor p = torch::softmax(Q.index({last2.index({i})}) * 4.0, 1);     // [B, C]
+          Tensor t = TC.index({Slice(), d.last.index({i})});                    // [C, B, V]
+          return base(i) + (p.t().unsqueeze(2) * t).sum(0);
+        };
+        double soft_bpc = fit(d, softc, {sc, b, E, Q, TC}, steps, batch);
+        Tensor cls = Q.detach().argmax(1);  // [V + 1]
+        Tensor TH = torch::zeros({C * (V + 1), V}).requires_grad_();
+        auto hardc = [&](const Tensor& i) {
+          return base(i) + TH.index({cls.index({last2.index({i})}) * (V + 1) + d.last.index({i})});
+        };
+        row(fmt::format("+ a float table of (last token, one of {} learned classes of the token before it); soft assignment {:.4f}",
+                        C, soft_bpc),
+            int64_t(C) * (V + 1) * V, fit(d, hardc, {sc, b, E, TH}, steps, batch));
+      }
+      // --rows two-token: the table of the last two tokens on the F most frequent characters only
+      // (F logits x 4 bits is what F / 4 16-bit memories read in one clock; the UP5K's 4 SPRAMs:
+      // F = 16). Not in --rows context, whose rows stay as they were measured.
+      if (!all_context) {
+        Tensor freq = torch::bincount(d.target.index({Slice(0, d.n_train)}), {}, V);
+        for (int F : {8, 16, 32}) {
+          Tensor top = std::get<1>(freq.topk(F));  // [F]
+          Tensor TF = torch::zeros({(V + 1) * (V + 1), F}).requires_grad_();
+          auto trif = [&](const Tensor& i) {
+            return base(i).index_add(1, top, TF.index({last2.index({i}) * (V + 1) + d.last.index({i})}));
+          };
+          row(fmt::format("+ a float table of the last two tokens on the {} most frequent characters' logits", F),
+              int64_t(V + 1) * (V + 1) * F, fit(d, trif, {sc, b, E, TF}, steps, batch));
+        }
+      }
+      Tensor T = torch::zeros({(V + 1) * (V + 1), V}).requires_grad_();
+      auto tri = [&](const Tensor& i) { return base(i) + T.index({last2.index({i}) * (V + 1) + d.last.index({i})}); };
+      row("+ a float table of the last two tokens", int64_t(V + 1) * (V + 1) * V, fit(d, tri, {sc, b, E, T}, steps, batch));
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::printf("\n%.0f s\n", secs);
+      return 0;
+    }
     {
       Tensor sc = torch::full({V}, float(s)).requires_grad_(), b = (s * bias).clone().requires_grad_();
       auto f = [&](const Tensor& i) { return (d.logits.index({i}) - bias) * sc + b; };
