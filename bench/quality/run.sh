@@ -1,73 +1,117 @@
-#!/bin/sh
-# Quality benchmark (issue 3): trains one float + ternary/binary model per (hidden, fan-in) row on
-# tinyshakespeare for the same number of minutes and prints ONE markdown table of validation
-# bits per character, sizes and (when yosys is installed) the iCE40 LUT4 estimate of the
-# generated core (`tritgate gen` + `yosys synth_ice40 -top tg_core`).
+#!/bin/bash
+# The quality/area frontier (issue 3): for each row, a ternary-weight/binary-state model, the
+# float model of the same topology trained for the same number of steps, and the iCE40 LUT4
+# estimate of the quantised model. Prints ONE markdown table and writes frontier.tsv and
+# frontier.svg (validation BPC against LUT4) under $OUT.
 #
-#   bench/quality/run.sh [MINUTES] > bench/quality/RESULTS.md      (from the repository root)
+#   bench/quality/run.sh > table.md          (from the repository root; progress on stderr)
 #
-# Environment: STEPS (train a fixed number of steps instead of MINUTES: reproducible, and fair on
-# a shared machine), TG (the tritgate binary, default build-train/tritgate), CORPUS (default
-# ../shared/data/tinyshakespeare.txt), ROWS ("hidden:fanin:head_fanin:cell[:distill] ..."), OUT (work dir).
-set -eu
-MIN=${1:-3}
-TG=${TG:-build-train/tritgate}
+# Each row is HIDDEN:FANIN:HEAD_FANIN:STEPS:RECIPE, RECIPE one of
+#   sh    the H = 256 recipe of bench/quality/RESULTS.md (gated, --delta 0.3, --qat-lr 1.333e-2)
+#   up5k  the command of models/default.json (gated, --weight-ema 0.999, --head-token 4)
+# Per row, three jobs (JOBS at a time, one thread each, so rows that run side by side share the
+# machine alike):
+#   int    tritgate train RECIPE --steps N                         (float stages: the first N/2)
+#   float  tritgate train RECIPE --steps 2N --stop-after N+1       (float stages end at step N: the
+#          float comparator, given the int model's whole step budget as float training)
+#   lut    tritgate gen --fold-token-units + yosys synth_ice40 -top tg_core (LUT4 only: no block
+#          RAM, no place and route; SYNTH_TIMEOUT s)
+# Environment: ROWS, SEED (1), JOBS (2), TG (build/tritgate), CORPUS
+# (../shared/data/tinyshakespeare.txt), OUT (/tmp/tg_bench_quality), SYNTH_TIMEOUT (1800),
+# REUSE=1 keeps finished jobs' outputs in OUT (a job whose output exists is not rerun).
+set -euo pipefail
+TG=${TG:-build/tritgate}
 CORPUS=${CORPUS:-../shared/data/tinyshakespeare.txt}
-ROWS=${ROWS:-"64:5:8:gated 64:5:8:gated:0.5 128:8:12:gated 256:8:16:gated"}
+ROWS=${ROWS:-"64:5:16:6000:up5k 64:8:16:3000:sh 128:8:16:3000:sh 256:8:16:3000:sh"}
+SEED=${SEED:-1}
+JOBS=${JOBS:-2}
 OUT=${OUT:-/tmp/tg_bench_quality}
-EXTRA=${EXTRA:-}                 # extra train options for every row, e.g. "--surrogate int"
-SYNTH_TIMEOUT=${SYNTH_TIMEOUT:-300}
-STEPS=${STEPS:-}
-if [ -n "$STEPS" ]; then BUDGET="--steps $STEPS"; else BUDGET="--minutes $MIN"; fi
-mkdir -p "$OUT"
-[ -x "$TG" ] || { echo "run.sh: $TG not found (build it: make -C build-train tritgate)" >&2; exit 1; }
+SYNTH_TIMEOUT=${SYNTH_TIMEOUT:-1800}
+REUSE=${REUSE:-0}
+[ -x "$TG" ] || { echo "run.sh: $TG not found (make build)" >&2; exit 1; }
 [ -f "$CORPUS" ] || { echo "run.sh: corpus $CORPUS not found" >&2; exit 1; }
+command -v yosys > /dev/null || { echo "run.sh: yosys not found (scripts/install-deps.sh)" >&2; exit 1; }
+mkdir -p "$OUT"
+TG=$(realpath "$TG"); CORPUS=$(realpath "$CORPUS"); HERE=$(dirname "$(realpath "$0")")
 
-echo "# Validation BPC on tinyshakespeare: float vs ternary-weight/binary-state models"
-echo
-echo "Command: \`STEPS=\"$STEPS\" ROWS=\"$ROWS\" EXTRA=\"$EXTRA\" bench/quality/run.sh $MIN\`, $(date -u +%Y-%m-%d), $(nproc) CPU cores shared with other jobs."
-echo "Each row: \`tritgate train $BUDGET $EXTRA\` (seed 1); minutes are the training loop's wall clock."
-echo "LUT4: \`tritgate gen\` + \`yosys synth_ice40 -top tg_core\` (no place and route), ${SYNTH_TIMEOUT} s limit."
-echo "Float = the float model of the same topology (fan-in masks, sigmoid state) at the end of the float stages;"
-echo "int = the exported integer model, scored by the same rule as \`tritgate eval\`."
-echo
-echo "| hidden | fan-in | head fan-in | cell | distill | float params | nonzero weights (int model) | units kept | minutes | steps | tok/s | val BPC float | val BPC int | iCE40 LUT4 |"
-echo "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+recipe() {
+  case $1 in
+    sh) echo "--cell gated --threads 1 --surrogate int --stochastic --soft-frac 0.3 --tau-end 0.05 --lr 2e-2 --qat-lr 1.333e-2 --delta 0.3" ;;
+    up5k) echo "--cell gated --threads 1 --lr 2e-2 --surrogate int --stochastic --soft-frac 0.3 --tau-end 0.05 --weight-ema 0.999 --head-token 4" ;;
+    *) echo "run.sh: unknown recipe '$1' (sh, up5k)" >&2; return 1 ;;
+  esac
+}
+throttle() { while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done; }
+job() {  # job NAME OUTPUT CMD...: runs CMD (log in $OUT/NAME.log) unless REUSE=1 and OUTPUT exists
+  local n=$1 o=$2; shift 2
+  if [ "$REUSE" = 1 ] && [ -e "$o" ]; then echo "run.sh: reuse $n" >&2; return 0; fi
+  echo "run.sh: start $n $(date -u +%H:%M:%S)" >&2
+  local t0=$SECONDS
+  if "$@" > "$OUT/$n.log" 2>&1; then echo "$((SECONDS - t0))" > "$OUT/$n.seconds"; echo "run.sh: done $n ($((SECONDS - t0)) s)" >&2
+  else echo "run.sh: $n failed, see $OUT/$n.log" >&2; fi
+}
+lut() {  # lut TAG: gen + yosys on $OUT/TAG.json
+  local g="$OUT/gen_$1"
+  "$TG" gen "$OUT/$1.json" -o "$g" --fold-token-units &&
+    timeout "$SYNTH_TIMEOUT" yosys -q -p "read_verilog $g/tg_core.v; synth_ice40 -top tg_core; tee -o $g/stat.txt stat"
+}
+
+declare -a tags=()
 for row in $ROWS; do
-  H=${row%%:*}; r=${row#*:}; K=${r%%:*}; r=${r#*:}; K2=${r%%:*}; r=${r#*:}; CELL=${r%%:*}; D=0
-  case "$r" in *:*) D=${r#*:};; esac
-  TAG="h${H}_k${K}_k${K2}_${CELL}_d${D}"
-  M="$OUT/$TAG.json"
-  "$TG" train --corpus "$CORPUS" -o "$M" --hidden "$H" --fanin "$K" --head-fanin "$K2" --cell "$CELL" \
-    --distill "$D" $BUDGET $EXTRA -q > "$OUT/train_$TAG.log" 2>&1 || { echo "| $H | $K | $K2 | $CELL | $D | training failed, see $OUT/train_$TAG.log |"; continue; }
-  LUT="n/a"
-  if command -v yosys > /dev/null 2>&1; then
-    G="$OUT/gen_$TAG"
-    if "$TG" gen "$M" -o "$G" > /dev/null 2>&1 &&
-       timeout "$SYNTH_TIMEOUT" yosys -q -p "read_verilog $G/tg_core.v; synth_ice40 -top tg_core; tee -o $G/stat.txt stat" > /dev/null 2>&1; then
-      LUT=$(awk '/SB_LUT4/ {print $2; exit}' "$G/stat.txt")
-    else
-      LUT="timeout"
-    fi
-  fi
-  python3 - "$M" "$LUT" <<'PY'
-import json, sys
-m = json.load(open(sys.argv[1])); p = m["provenance"]
-V = len(m["vocab"]); H = p["hidden"]; gated = m["cell"] == "gated"; L = p["layers"]
-banks = 2 if gated else 1
-Lv = m["layers"][0].get("levels", 1)  # state bits per unit
-params = banks * (V * H + H * H * Lv + H) + (L - 1) * banks * (2 * H * H * Lv + H) + V * H * Lv + V + L * H * (Lv - 1)
-def nz_rows(rows):
-    return sum(sum(1 for c in r if c != '0') if isinstance(r, str) else sum(1 for x in r if x) for r in rows)
-nz = 0
-for l in m["layers"]:
-    for b in [l] + ([l["gate"]] if "gate" in l else []):
-        nz += nz_rows(b["recurrent"]) + nz_rows(b["input"])
-nz += nz_rows(m["head"]["weights"])
-units = sum(l["units"] for l in m["layers"])
-print(f"| {H} | {p['fanin']} | {p['head_fanin']} | {m['cell']} | {p['distill']} | {params} | {nz} | {units} | {p['minutes']:.2f} | {p['steps']} | "
-      f"{p['tokens_per_s']:.0f} | {p['val_bpc_float']:.3f} | {p['val_bpc']:.3f} | {sys.argv[2]} |")
+  IFS=: read -r H K K2 N R <<< "$row"
+  opts="--hidden $H --fanin $K --head-fanin $K2 $(recipe "$R") --seed $SEED"
+  tag="h${H}_k${K}_k${K2}_n${N}_${R}_s${SEED}"; tags+=("$tag|$row")
+  # shellcheck disable=SC2086
+  throttle; job "$tag" "$OUT/$tag.json" "$TG" train --corpus "$CORPUS" -o "$OUT/$tag.json" $opts --steps "$N" &
+  # shellcheck disable=SC2086
+  throttle; job "${tag}_float" "$OUT/${tag}_float.log" "$TG" train --corpus "$CORPUS" -o "$OUT/${tag}_float.json" $opts \
+    --steps $((2 * N)) --stop-after $((N + 1)) &
+done
+wait
+for t in "${tags[@]}"; do
+  tag=${t%%|*}
+  [ -f "$OUT/$tag.json" ] || continue
+  throttle; job "${tag}_lut" "$OUT/gen_$tag/stat.txt" lut "$tag" &
+done
+wait
+
+: > "$OUT/frontier.tsv"
+echo "Command: \`ROWS=\"$ROWS\" SEED=$SEED bench/quality/run.sh\`, $(date -u +%Y-%m-%d), $(nproc) cores, $JOBS jobs at a time."
+echo
+echo "| hidden | fan-in | head fan-in | recipe | steps | float params | nonzero weights | units (hidden + token) | val BPC float, N/2 float steps | val BPC float, N float steps | val BPC int | gap to N-step float | minutes int | minutes float | iCE40 LUT4 | FF |"
+echo "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for t in "${tags[@]}"; do
+  tag=${t%%|*}; row=${t#*|}
+  if [ ! -f "$OUT/$tag.json" ]; then echo "| $row | training failed, see $OUT/$tag.log |"; continue; fi
+  python3 - "$OUT" "$tag" "$row" <<'PY' | tee -a "$OUT/frontier.tsv.md"
+import json, os, re, sys
+out, tag, row = sys.argv[1:4]
+H, K, K2, N, R = row.split(":")
+m = json.load(open(f"{out}/{tag}.json")); p = m["provenance"]
+V = len(m["vocab"]); h = p["hidden"]; banks = 2 if m["cell"] == "gated" else 1
+params = banks * (V * h + h * h + h) + V * h + V + (V * V if p.get("head_token", 0) else 0)
+def nz(rows):
+    return sum(sum(c != "0" for c in r) if isinstance(r, str) else sum(1 for x in r if x) for r in rows)
+nzw = sum(nz(b["recurrent"]) for l in m["layers"] for b in [l] + ([l["gate"]] if "gate" in l else []))
+nzw += nz(m["head"]["weights"])
+units = m["layers"][0]["units"]; hid = sum(1 for u in p["kept_units"][0] if u < h)
+log = open(f"{out}/{tag}_float.log").read()
+f = re.findall(r"float stages done at step \d+: val ([0-9.]+) bpc", log)
+fN = float(f[0]) if f else float("nan")
+fmin = int(open(f"{out}/{tag}_float.seconds").read()) / 60 if os.path.exists(f"{out}/{tag}_float.seconds") else float("nan")
+lut = ff = "n/a"
+st = f"{out}/gen_{tag}/stat.txt"
+if os.path.exists(st):
+    s = open(st).read()
+    mm = re.search(r"SB_LUT4\s+(\d+)", s); lut = mm.group(1) if mm else "n/a"
+    ff = str(sum(int(x) for x in re.findall(r"SB_DFF\w*\s+(\d+)", s)))
+print(f"| {H} | {K} | {K2} | {R} | {N} | {params} | {nzw} | {hid} + {units - hid} | {p['val_bpc_float']:.3f} | {fN:.3f} | "
+      f"{p['val_bpc']:.3f} | {p['val_bpc'] - fN:.3f} | {p['minutes']:.1f} | {fmin:.1f} | {lut} | {ff} |")
+with open(f"{out}/frontier.tsv", "a") as t:
+    t.write("\t".join(map(str, [H, K, K2, N, R, p["val_bpc_float"], fN, p["val_bpc"], lut])) + "\n")
 PY
 done
+rm -f "$OUT/frontier.tsv.md"
+python3 "$HERE/plot_frontier.py" "$OUT/frontier.tsv" "$OUT/frontier.svg"
 echo
-echo "Anchors measured on this machine earlier: n-gram orders 1-4: 3.59, 2.94, 2.55, 2.37 val BPC; float GRU H=128 10 min: 2.34."
+echo "Picture: $OUT/frontier.svg. Minutes are wall clock of the training loop (int) and of the whole float run (float)."
