@@ -331,6 +331,7 @@ json analyze_model(const Model& m, const std::string& model_path, const AnalyzeO
   // Passes with bookkeeping.
   auto t0 = std::chrono::steady_clock::now();
   ir::Netlist plain = ir::from_model(m);
+  ir::require_no_context(plain, "tritgate analyze");
   Tracked t = track_passes(plain);
   rep["passes"] = t.report;
   ir::Netlist dz = plain;  // every neuron present, zero weights dropped

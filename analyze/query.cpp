@@ -137,6 +137,7 @@ struct Querier::Impl {
 
 Querier::Querier(const Model& m, const QueryOptions& o) : m_(m), o_(o) {
   n_ = ir::from_model(m_);
+  ir::require_no_context(n_, "tritgate query");
   passes::drop_zero(n_);
   n_.verify("drop-zero");
   solver_ = std::make_unique<Solver>(o.solver);

@@ -205,6 +205,7 @@ int cmd_cosim(const std::vector<std::string>& args, const std::string&) {
   train::LM f = train::load_float_model(o.ckpt, m);  // names what does not match
   if (f->cfg.vocab != V) throw Error(fmt::format("{}: vocabulary of {} entries, the model file has {}", o.ckpt, f->cfg.vocab, V));
   ir::Netlist n = ir::from_model(m);
+  ir::require_no_context(n, "tritgate cosim");
   nlohmann::json prep;
   passes::run(n, passes::default_pipeline(), prep);
   const std::string tb = verilated_bench(o, m, n);

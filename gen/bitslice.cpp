@@ -178,6 +178,7 @@ void Engine::allow_simd(bool on) { g_allow_simd = on; }
 const char* Engine::lookup_impl() { return have_vbmi() ? "avx512vbmi" : "scalar"; }
 
 Engine::Engine(const ir::Netlist& n, int words) : n_(n), words_(words) {
+  ir::require_no_context(n, "the bit-sliced evaluator");
   if (words < 1) throw Error("bitslice: need at least one word of streams");
   if (n.vocab > 256 || n.token_bits > 8) throw Error("bitslice: vocabularies up to 256 entries only");
   const int R = int(n.regs.size());

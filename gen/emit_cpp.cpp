@@ -88,6 +88,7 @@ std::string hex(uint64_t m) { return fmt::format("0x{:x}ull", m); }
 }  // namespace
 
 std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
+  ir::require_no_context(n, "the C++ reference emitter");
   Widths w = widths(n);
   const int R = int(n.regs.size());
   const int NW = std::max(1, (R + 63) / 64);
@@ -407,6 +408,7 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
 }
 
 std::string verilator_glue(const ir::Netlist& n, const std::string& top, int pipeline_head) {
+  ir::require_no_context(n, "the Verilator glue emitter");
   Widths w = widths(n);
   std::ostringstream o;
   o << header_comment(n, "//");

@@ -308,6 +308,7 @@ std::string tok_literal(int tb, int v) { return fmt::format("{}'d{}", tb, v); }
 }  // namespace
 
 std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
+  ir::require_no_context(n, "the Verilog emitter");
   if (opt.style != "tree" && opt.style != "naive")
     throw Error("unknown Verilog style '" + opt.style + "'; expected tree or naive");
   const bool naive = opt.style == "naive";

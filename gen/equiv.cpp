@@ -107,6 +107,7 @@ int cmd_equiv_impl(const std::vector<std::string>& args) {
   auto t0 = std::chrono::steady_clock::now();
   Model m = load_model(path);
   ir::Netlist plain = ir::from_model(m);
+  ir::require_no_context(plain, "tritgate equiv");
   ir::Netlist opt = plain;
   nlohmann::json rep;
   passes::run(opt, passes::default_pipeline(), rep);

@@ -66,6 +66,12 @@ void Netlist::verify(const std::string& what) const {
         break;
     }
   }
+  if (has_context()) {
+    if (context.rows != (vocab + 1) * (vocab + 1) || context.cols != int(context_logits.size()))
+      fail(fmt::format("context table {}x{} for {} logits", context.rows, context.cols, context_logits.size()));
+    for (int v : context_logits)
+      if (v < 0 || v >= int(logits.size())) fail(fmt::format("context reads logit {}", v));
+  }
   for (size_t s = 0; s < sums.size(); ++s) {
     const Sum& sm = sums[s];
     if (sm.table >= int(tables.size())) fail(fmt::format("sum {} uses table {}", s, sm.table));
@@ -166,8 +172,17 @@ Netlist from_model(const Model& m) {
     n.sums.push_back(std::move(s));
     n.logits.push_back(int(n.sums.size()) - 1);
   }
+  n.context_logits = m.head.context_logits;
+  n.context = m.head.context;
   n.verify("lowering");
   return n;
+}
+
+void require_no_context(const Netlist& n, const std::string& tool) {
+  if (n.has_context())
+    throw Error(fmt::format("model '{}': head.context (a table of the last two tokens on {} logits) is not supported by "
+                            "{} yet; `tritgate eval`, `run` and `check` read such a model, the generator does not",
+                            n.model_name, n.context_logits.size(), tool));
 }
 
 Sim::Sim(const Netlist& n) : n_(n) { reset(); }
@@ -175,6 +190,7 @@ Sim::Sim(const Netlist& n) : n_(n) { reset(); }
 void Sim::reset() {
   regs_.assign(n_.regs.size(), 0);
   for (size_t r = 0; r < regs_.size(); ++r) regs_[r] = n_.regs[r].reset;
+  c_last_ = c_prev_ = 0;
 }
 
 int Sim::eval_sum(int s, int token, const std::vector<uint8_t>& bits) const {
@@ -197,6 +213,8 @@ void Sim::step(int token) {
     }
   }
   for (size_t r = 0; r < regs_.size(); ++r) regs_[r] = bits[size_t(n_.regs[r].next)];
+  c_prev_ = c_last_;
+  c_last_ = token >= 0 && token < n_.vocab ? token + 1 : 0;
 }
 
 std::vector<int> Sim::logits() const {
@@ -208,6 +226,10 @@ std::vector<int> Sim::logits() const {
   }
   std::vector<int> z;
   for (int s : n_.logits) z.push_back(eval_sum(s, -1, bits));
+  if (n_.has_context()) {
+    const int row = c_prev_ * (n_.vocab + 1) + c_last_;
+    for (size_t i = 0; i < n_.context_logits.size(); ++i) z[size_t(n_.context_logits[i])] += n_.context.at(row, int(i));
+  }
   return z;
 }
 

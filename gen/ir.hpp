@@ -59,6 +59,14 @@ struct Netlist {
   std::vector<Reg> regs;
   std::vector<int> logits;  // sum index per vocabulary entry
   int model_state_bits = 0;
+  // The model's head.context (docs/model-format.md): logit context_logits[i] also adds
+  // context.at(c_prev * (vocab + 1) + c_last, i) for the codes of the last two tokens consumed
+  // (0: none or out of the vocabulary, else token + 1). Passes leave it alone. context.rows == 0:
+  // none. Only the interpreter (ir::Sim) reads it so far: every emitter, the equivalence check
+  // and the analyses refuse such a netlist (require_no_context).
+  std::vector<int> context_logits;
+  Matrix context;
+  bool has_context() const { return context.rows > 0; }
 
   // Value range of a sum, from its terms, table and offset.
   std::pair<int, int> range(int sum) const;
@@ -74,6 +82,10 @@ struct Netlist {
 // becomes a term.
 Netlist from_model(const Model& m);
 
+// Throws tg::Error, naming the model, the field and `tool`, when the netlist has a head.context
+// table: the tools that call it do not implement the table yet and would compute another machine.
+void require_no_context(const Netlist& n, const std::string& tool);
+
 // The IR interpreter.
 class Sim {
  public:
@@ -88,6 +100,7 @@ class Sim {
   int eval_sum(int s, int token, const std::vector<uint8_t>& bits) const;
   const Netlist& n_;
   std::vector<uint8_t> regs_;
+  int c_last_ = 0, c_prev_ = 0;  // head.context codes of the last two tokens
 };
 
 }  // namespace tg::ir

@@ -64,6 +64,8 @@ int cmd_random_model(const std::vector<std::string>& args, const std::string& fu
       "degenerate", po::bool_switch(&o.degenerate), "add zero rows, constant units, duplicates, ties, non-zero reset")(
       "token-units", po::value(&o.token_units)->default_value(0),
       "append N token-only units read by the head alone (layers 1, levels 1)")(
+      "context", po::value(&o.context)->default_value(0),
+      "a head.context table of the last two tokens on N random logits (gen does not build it yet)")(
       "output,o", po::value(&out)->required(), "model file to write");
   po::variables_map vm;
   if (!parse("random-model", args, d, {}, vm, "[options] -o model.json")) return 0;
@@ -88,9 +90,12 @@ int cmd_check(const std::vector<std::string>& args, const std::string&) {
   for (const auto& l : m.layers)
     for (const auto* mat : {&l.cand.recurrent, &l.cand.input})
       for (int x : mat->w) nz += x != 0, ++total;
-  std::cout << fmt::format("{}: ok: format {} '{}', cell {}, {} layer(s), {} state bits, vocab {}, {}/{} nonzero weights, sha256 {}\n",
+  std::string ctx = m.head.has_context()
+                        ? fmt::format(", a table of the last two tokens on {} logits", m.head.context_logits.size())
+                        : "";
+  std::cout << fmt::format("{}: ok: format {} '{}', cell {}, {} layer(s), {} state bits, vocab {}, {}/{} nonzero weights{}, sha256 {}\n",
                            path, kFormatVersion, m.name, m.cell, m.layers.size(), m.state_bits(), m.vocab_size(), nz, total,
-                           m.hash);
+                           ctx, m.hash);
   return 0;
 }
 
@@ -142,6 +147,7 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   auto t0 = std::chrono::steady_clock::now();
   Model m = load_model(path);
   ir::Netlist n = ir::from_model(m);
+  ir::require_no_context(n, "tritgate gen");
   std::vector<std::string> names = pass_list == "default" ? passes::default_pipeline()
                                    : pass_list == "none"  ? std::vector<std::string>{}
                                                           : split_list(pass_list);

@@ -222,6 +222,23 @@ void validate_model(const Model& m, const std::string& origin) {
     if (std::abs(m.head.bias[v]) > kMaxBias) c.fail(fmt::format("head.bias[{}]", v), fmt::format("expected |b| <= {}", kMaxBias));
   if (!(m.head.logit_scale > 0) || !std::isfinite(m.head.logit_scale))
     c.fail("head.logit_scale", "expected a positive finite number");
+  if (m.head.has_context() || !m.head.context_logits.empty()) {
+    const int V = m.vocab_size(), F = int(m.head.context_logits.size());
+    if (F < 1 || F > V) c.fail("head.context.logits", fmt::format("expected 1..{} logit indices", V));
+    std::vector<char> seen(size_t(V), 0);
+    for (int i = 0; i < F; ++i) {
+      int v = m.head.context_logits[size_t(i)];
+      if (v < 0 || v >= V) c.fail(fmt::format("head.context.logits[{}]", i), fmt::format("expected a logit index in 0..{}", V - 1));
+      if (seen[size_t(v)]) c.fail(fmt::format("head.context.logits[{}]", i), fmt::format("logit {} appears twice", v));
+      seen[size_t(v)] = 1;
+    }
+    if (m.head.context.rows != (V + 1) * (V + 1) || m.head.context.cols != F)
+      c.fail("head.context.table", fmt::format("expected {}x{} entries ((vocab + 1)^2 rows, one column per logit)",
+                                               (V + 1) * (V + 1), F));
+    for (size_t i = 0; i < m.head.context.w.size(); ++i)
+      if (std::abs(m.head.context.w[i]) > kMaxInputWeight)
+        c.fail(fmt::format("head.context.table[{}][{}]", int(i) / F, int(i) % F), fmt::format("expected |e| <= {}", kMaxInputWeight));
+  }
 }
 
 Model parse_model(const std::string& text, const std::string& origin) {
@@ -290,6 +307,16 @@ Model parse_model(const std::string& text, const std::string& origin) {
   const json& sc = c.get(head, "head", "logit_scale");
   if (!sc.is_number()) c.fail("head.logit_scale", "expected a number");
   m.head.logit_scale = sc.get<double>();
+  if (auto it = head.find("context"); it != head.end()) {
+    if (!it->is_object()) c.fail("head.context", "expected an object with \"logits\" and \"table\"");
+    const int V = int(m.vocab.size());
+    const json& lj = c.array(c.get(*it, "head.context", "logits"), "head.context.logits", size_t(-1));
+    if (lj.empty() || int(lj.size()) > V) c.fail("head.context.logits", fmt::format("expected 1..{} logit indices", V));
+    for (size_t i = 0; i < lj.size(); ++i)
+      m.head.context_logits.push_back(int(c.integer(lj[i], fmt::format("head.context.logits[{}]", i), 0, V - 1)));
+    m.head.context = parse_matrix(c, c.get(*it, "head.context", "table"), "head.context.table", (V + 1) * (V + 1),
+                                  int(lj.size()), true);
+  }
   if (auto it = j.find("provenance"); it != j.end()) {
     if (!it->is_object()) c.fail("provenance", "expected an object");
     m.provenance = *it;
@@ -378,7 +405,22 @@ std::string model_to_json(const Model& m) {
   put_matrix(o, m.head.weights, "    ");
   o << ",\n    \"bias\": [";
   for (size_t v = 0; v < m.head.bias.size(); ++v) o << (v ? ", " : "") << m.head.bias[v];
-  o << "],\n    \"logit_scale\": " << json(m.head.logit_scale).dump() << "\n  },\n";
+  o << "],\n    \"logit_scale\": " << json(m.head.logit_scale).dump();
+  if (m.head.has_context()) {
+    o << ",\n    \"context\": {\n      \"logits\": [";
+    for (size_t i = 0; i < m.head.context_logits.size(); ++i) o << (i ? ", " : "") << m.head.context_logits[i];
+    o << "],\n      \"table\": ";
+    const Matrix& t = m.head.context;  // integer rows always (put_matrix would write a ternary table as strings)
+    o << "[";
+    for (int r = 0; r < t.rows; ++r) {
+      o << (r ? ",\n" : "\n") << "        [";
+      for (int c = 0; c < t.cols; ++c) o << (c ? ", " : "") << t.at(r, c);
+      o << "]";
+    }
+    o << "\n      ]";
+    o << "\n    }";
+  }
+  o << "\n  },\n";
   o << "  \"provenance\": " << m.provenance.dump() << "\n}\n";
   return o.str();
 }
@@ -418,9 +460,12 @@ ModelSim::ModelSim(const Model& m) : m_(m) { reset(); }
 void ModelSim::reset() {
   h_.clear();
   for (const auto& l : m_.layers) h_.push_back(l.reset);
+  c_last_ = c_prev_ = 0;
 }
 
 void ModelSim::step(int token) {
+  c_prev_ = c_last_;
+  c_last_ = m_.context_code(token);
   const std::vector<uint8_t>* below = nullptr;  // new state of the layer below
   for (size_t li = 0; li < m_.layers.size(); ++li) {
     const Layer& l = m_.layers[li];
@@ -462,6 +507,11 @@ std::vector<int> ModelSim::logits() const {
     int s = m_.head.bias[size_t(v)];
     for (int j = 0; j < m_.head.weights.cols; ++j) s += m_.head.weights.at(v, j) * h[size_t(j)];
     z[size_t(v)] = s;
+  }
+  if (m_.head.has_context()) {
+    const int row = c_prev_ * (m_.vocab_size() + 1) + c_last_;
+    for (size_t i = 0; i < m_.head.context_logits.size(); ++i)
+      z[size_t(m_.head.context_logits[i])] += m_.head.context.at(row, int(i));
   }
   return z;
 }

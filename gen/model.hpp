@@ -49,6 +49,13 @@ struct Head {
   Matrix weights;  // vocab x last layer's state bits, ternary
   std::vector<int> bias;
   double logit_scale = 1.0;  // p = softmax(logit_scale * logits)
+  // Optional table of the last two tokens ("head.context", docs/model-format.md): logit
+  // context_logits[i] also adds context.at(c_prev * (V + 1) + c_last, i), where c_last is the
+  // code of the token just consumed and c_prev of the one before: 0 before any token and for an
+  // out-of-vocabulary token, token + 1 otherwise. context.rows == 0: no table.
+  std::vector<int> context_logits;
+  Matrix context;  // (V + 1)^2 x context_logits.size(), |entry| <= kMaxInputWeight
+  bool has_context() const { return context.rows > 0; }
 };
 
 struct Model {
@@ -66,6 +73,8 @@ struct Model {
   int state_bits() const;  // all layers
   // Token id of a byte, or -1 when the byte is not in the vocabulary.
   int token_of(uint8_t byte) const;
+  // The head.context code of a consumed token: token + 1, or 0 out of the vocabulary.
+  int context_code(int token) const { return token >= 0 && token < vocab_size() ? token + 1 : 0; }
 };
 
 // Parses and validates; every failure throws tg::Error naming `origin`, the field and what
@@ -101,6 +110,7 @@ class ModelSim {
  private:
   const Model& m_;
   std::vector<std::vector<uint8_t>> h_;
+  int c_last_ = 0, c_prev_ = 0;  // head.context codes of the last two tokens (0: none)
 };
 
 int argmax_lowest(const std::vector<int>& v);

@@ -113,6 +113,8 @@ Model random_model(const RandomModelOptions& o) {
   if (o.fanin < 0 || o.fanin > bits)
     throw Error(fmt::format("--fanin: expected 0..{} (the state bits per layer), got {}", bits, o.fanin));
   int hf = o.head_fanin < 0 ? o.fanin : o.head_fanin;
+  if (o.context < 0 || o.context > o.vocab)
+    throw Error(fmt::format("--context: expected 0..{} logits (the vocabulary), got {}", o.vocab, o.context));
   if (o.token_units < 0 || o.token_units > 1024)
     throw Error(fmt::format("--token-units: expected 0..1024, got {}", o.token_units));
   if (o.token_units > 0 && (o.layers != 1 || o.levels != 1))
@@ -155,12 +157,21 @@ Model random_model(const RandomModelOptions& o) {
     m.head.bias[size_t(b)] = m.head.bias[size_t(a)];
   }
   if (o.token_units > 0) append_token_units(r, m, o.token_units, o.degenerate);
+  if (o.context > 0) {
+    std::vector<int> cols(static_cast<size_t>(o.vocab));
+    std::iota(cols.begin(), cols.end(), 0);
+    for (int i = 0; i < o.context; ++i) std::swap(cols[size_t(i)], cols[size_t(i + r.below(o.vocab - i))]);
+    m.head.context_logits.assign(cols.begin(), cols.begin() + o.context);
+    m.head.context = Matrix((o.vocab + 1) * (o.vocab + 1), o.context);
+    for (int& e : m.head.context.w) e = r.chance(0.35) ? 0 : r.range(-3, 3);
+  }
   m.head.logit_scale = 0.5;
   m.provenance = {{"generator", fmt::format("tritgate {} random-model", kVersion)},
                   {"command", o.command},
                   {"seed", o.seed},
                   {"degenerate", o.degenerate},
                   {"token_units", o.token_units}};
+  if (o.context > 0) m.provenance["context"] = o.context;
   validate_model(m, "(random model)");
   m.hash = sha256_hex(model_to_json(m));
   return m;

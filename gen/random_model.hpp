@@ -25,6 +25,9 @@ struct RandomModelOptions {
   // With `degenerate` some get a reset value other than their out-of-vocabulary value or a
   // token-dependent gate, which keeps them from folding.
   int token_units = 0;
+  // > 0: a head.context table of the last two tokens on this many distinct random logits,
+  // entries in [-3, 3] (about a third of them 0).
+  int context = 0;
   std::string command;  // recorded in provenance
 };
 

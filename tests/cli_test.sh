@@ -53,6 +53,20 @@ expect_fail 1 "--top: expected a Verilog identifier" -- "$tg" gen "$work/good.js
 expect_fail 1 "--fold-token-units needs the tree style" -- "$tg" gen "$work/good.json" -o "$work/gen3" --style naive --fold-token-units
 "$tg" gen --list-passes | grep -q "^fold-const" && ok || bad "--list-passes"
 
+# head.context (a table of the last two tokens): check, eval and run read it; every tool that
+# would build or reason about another machine refuses it by name and writes nothing.
+"$tg" random-model --hidden 6 --vocab 4 --fanin 2 --seed 2 --context 2 -o "$work/ctx.json" 2>/dev/null || bad "random-model --context"
+"$tg" check "$work/ctx.json" | grep -q "a table of the last two tokens on 2 logits" && ok || bad "check: context summary"
+expect_fail 1 "head.context" "not supported by tritgate gen" -- "$tg" gen "$work/ctx.json" -o "$work/gen_ctx"
+[ -e "$work/gen_ctx" ] && bad "gen wrote output for a context model" || ok
+expect_fail 1 "head.context" "not supported by tritgate equiv" -- "$tg" equiv "$work/ctx.json" -o "$work/eq_ctx"
+printf 'eat a tea at ate ' > "$work/ctx.txt"  # the random model's vocabulary: " eta"
+"$tg" eval "$work/ctx.json" --corpus "$work/ctx.txt" --split all | grep -q "bits/char" && ok || bad "eval of a context model"
+expect_fail 1 "head.context" "the bit-sliced evaluator" -- "$tg" eval-fast "$work/ctx.json" --corpus "$work/ctx.txt" --split all
+expect_fail 1 "--context: expected 0..4 logits" -- "$tg" random-model --vocab 4 --context 5 -o "$work/x.json"
+sed 's/"logits": \[\([0-9]*\), [0-9]*\]/"logits": [\1, \1]/' "$work/ctx.json" > "$work/ctx_dup.json"
+expect_fail 1 "ctx_dup.json" "head.context.logits[1]" "appears twice" -- "$tg" check "$work/ctx_dup.json"
+
 # eval: characters outside the vocabulary are named with their offset.
 printf 'hello \001 world\n' > "$work/text.txt"
 expect_fail 1 "text.txt (all split): byte offset" "is not in the model's vocabulary" -- "$tg" eval "$work/good.json" --corpus "$work/text.txt" --split all

@@ -61,6 +61,49 @@ TEST(Netlist, PlainAndOptimisedMatchTheModelFile) {
     }
 }
 
+TEST(Netlist, ContextTableMatchesTheModelFile) {
+  uint64_t seed = 900;
+  for (const char* cell : {"elman", "gated"})
+    for (bool degenerate : {false, true}) {
+      tg::RandomModelOptions o;
+      o.hidden = 7;
+      o.vocab = 9;
+      o.fanin = 3;
+      o.cell = cell;
+      o.degenerate = degenerate;
+      o.seed = ++seed;
+      o.context = 4;
+      tg::Model m = tg::random_model(o);
+      SCOPED_TRACE(m.name + " " + cell + (degenerate ? " degenerate" : ""));
+      check_equivalent(m, seed, 400);
+    }
+}
+
+// Until they implement it, the emitters and the bit-sliced engine refuse a head.context table
+// by name instead of building a machine without it.
+TEST(Emit, RefusesContextTable) {
+  tg::RandomModelOptions o;
+  o.hidden = 4;
+  o.vocab = 4;
+  o.fanin = 2;
+  o.context = 2;
+  tg::Model m = tg::random_model(o);
+  tg::ir::Netlist n = tg::ir::from_model(m);
+  auto refuses = [](auto f, const char* who) {
+    try {
+      f();
+      ADD_FAILURE() << who << " accepted a head.context table";
+    } catch (const tg::Error& e) {
+      std::string w = e.what();
+      EXPECT_NE(w.find("head.context"), std::string::npos) << w;
+      EXPECT_NE(w.find(who), std::string::npos) << w;
+    }
+  };
+  refuses([&] { tg::emit::verilog(n, {}); }, "Verilog emitter");
+  refuses([&] { tg::emit::cpp_reference(n, "ref"); }, "C++ reference emitter");
+  refuses([&] { tg::emit::verilator_glue(n, "tg_core"); }, "glue emitter");
+}
+
 TEST(Netlist, PassesRemoveWhatDegenerateModelsCarry) {
   // Units that are always on/off, duplicated or unread must shrink the netlist.
   int removed_regs = 0, removed_cmp = 0;

@@ -172,6 +172,92 @@ TEST(ModelFile, TokenizeNamesOffendingByte) {
   }
 }
 
+// head.context: the logits of the listed columns add the row of the last two tokens' codes
+// (0 before any token and for an out-of-vocabulary token, else token + 1). The expected codes
+// are tracked here from the token sequence alone, and the term is the difference to the same
+// model without the table.
+TEST(ModelFile, ContextTableRoundTripAndSemantics) {
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    tg::RandomModelOptions o;
+    o.hidden = 5;
+    o.vocab = 6;
+    o.fanin = 2;
+    o.seed = seed;
+    o.cell = seed % 2 ? "gated" : "elman";
+    o.degenerate = seed == 3;
+    o.context = 1 + int(seed);
+    tg::Model m = tg::random_model(o);
+    ASSERT_TRUE(m.head.has_context());
+    std::string text = tg::model_to_json(m);
+    tg::Model back = tg::parse_model(text, "ctx.json");
+    EXPECT_EQ(tg::model_to_json(back), text);
+    EXPECT_EQ(back.head.context.w, m.head.context.w);
+    EXPECT_EQ(back.head.context_logits, m.head.context_logits);
+    tg::Model plain = m;
+    plain.head.context = tg::Matrix();
+    plain.head.context_logits.clear();
+    tg::ModelSim a(m), b(plain);
+    tg::Rng r(seed);
+    int c_last = 0, c_prev = 0, nonzero = 0;
+    for (int t = 0; t < 400; ++t) {
+      auto za = a.logits(), zb = b.logits();
+      const int row = c_prev * (o.vocab + 1) + c_last;
+      std::vector<int> want = zb;
+      for (size_t i = 0; i < m.head.context_logits.size(); ++i)
+        want[size_t(m.head.context_logits[i])] += m.head.context.at(row, int(i));
+      ASSERT_EQ(za, want) << "seed " << seed << " step " << t << " codes " << c_prev << "," << c_last;
+      nonzero += za != zb;
+      if (r.chance(0.02)) {
+        a.reset();
+        b.reset();
+        c_last = c_prev = 0;
+        continue;
+      }
+      int tok = r.below(o.vocab + 2);  // two out-of-vocabulary codes among them
+      a.step(tok);
+      b.step(tok);
+      c_prev = c_last;
+      c_last = tok < o.vocab ? tok + 1 : 0;
+    }
+    EXPECT_GT(nonzero, 100) << "the table hardly ever changed a logit: the test exercises nothing";
+  }
+}
+
+TEST(ModelFile, RejectsBadContextTable) {
+  tg::RandomModelOptions o;
+  o.hidden = 4;
+  o.vocab = 3;
+  o.fanin = 2;
+  o.seed = 7;
+  o.context = 2;
+  const tg::Model good = tg::random_model(o);
+  const std::string t = tg::model_to_json(good);
+  auto with = [&](auto edit) {
+    tg::Model m = good;
+    edit(m);
+    // model_to_json writes whatever the struct holds; the parser must catch it
+    return tg::model_to_json(m);
+  };
+  expect_reject(with([](tg::Model& m) { m.head.context_logits[1] = m.head.context_logits[0]; }),
+                {"head.context.logits[1]", "appears twice"});
+  expect_reject(with([](tg::Model& m) { m.head.context_logits[0] = 3; }), {"head.context.logits[0]", "expected an integer in [0, 2]"});
+  expect_reject(with([](tg::Model& m) { m.head.context.at(5, 1) = 128; }), {"head.context.table[5][1]"});
+  expect_reject(with([](tg::Model& m) {
+                  m.head.context.rows -= 1;
+                  m.head.context.w.resize(m.head.context.w.size() - 2);
+                }),
+                {"head.context.table", "expected 16 entries"});
+  expect_reject(replace_once(t, "\"context\": {", "\"context\": 3, \"x\": {"), {"head.context", "expected an object"});
+  expect_reject(replace_once(t, "\"table\":", "\"tabel\":"), {"head.context", "table", "missing"});
+  // a table row of the wrong width
+  std::string narrow = t;
+  auto p = narrow.find("\"table\": [");
+  auto q = narrow.find('[', p + 10);
+  auto e = narrow.find(']', q);
+  narrow.replace(q, e - q + 1, "[0]");
+  expect_reject(narrow, {"head.context.table[0]", "expected 2 entries"});
+}
+
 TEST(Util, Sha256KnownVectors) {
   EXPECT_EQ(tg::sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(tg::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -51,6 +51,10 @@ int cmd_train(const std::vector<std::string>& args, const std::string& full) {
       "levels", po::value(&o.levels)->default_value(o.levels), "thresholds per unit (1: binary state; 2, 3: thermometer)")(
       "head-token", po::value(&o.head_token)->default_value(o.head_token),
       "the head also reads the last token: an integer table with entries in [-N, N] (0: off)")(
+      "head-context", po::value(&o.head_context)->default_value(o.head_context),
+      "the head also reads the last two tokens: a table on the F most frequent characters' logits (0: off)")(
+      "context-range", po::value(&o.context_range)->default_value(o.context_range),
+      "--head-context: its entries lie in [-N, N]")(
       "surrogate-tau", po::value(&o.surrogate_tau)->default_value(o.surrogate_tau), "temperature of the binary surrogate gradient")(
       "surrogate", po::value(&o.surrogate)->default_value(o.surrogate), "binary surrogate units: alpha or int")(
       "threads", po::value(&o.threads)->default_value(o.threads), "torch threads")(

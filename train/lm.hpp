@@ -22,6 +22,10 @@ struct LMConfig {
   int vocab = 2, hidden = 16, layers = 1, fanin = 4, head_fanin = 4;
   int levels = 1;  // thresholds (state bits) per candidate unit: thermometer code, bit u*levels + k
   int head_token = 0;  // > 0: the logits add E[last token] with integer entries in [-head_token, head_token]
+  // > 0: the logits of head_context columns (ctx_cols) add C[c_prev * (V + 1) + c_last] with integer
+  // entries in [-context_range, context_range]: the model file's head.context (codes: 0 = none,
+  // token + 1)
+  int head_context = 0, context_range = 0;
   bool gated = false;
   double delta = 0.4;  // ternary threshold ratio
 };
@@ -50,6 +54,8 @@ class LMImpl : public torch::nn::Module {
   std::vector<std::vector<Bank>> banks;  // [layer][0 = candidate, 1 = gate]
   torch::Tensor head_w, head_b, log_scale, head_mask;
   torch::Tensor head_e;  // head_token > 0: [V, V] float table, row = the token just read, column = logit
+  torch::Tensor head_c;    // head_context > 0: [(V + 1)^2, head_context] float table of the last two tokens
+  torch::Tensor ctx_cols;  // head_context > 0: [head_context] long buffer, the logits it adds to
   int stage = kFloat;
   double delta_now = 0.4;  // ternary threshold ratio in use (ramped in kTernary)
   double tau_now = 1.0;    // temperature of the soft state in kTernary (annealed 1 -> tau_end)
@@ -67,9 +73,13 @@ class LMImpl : public torch::nn::Module {
     std::vector<torch::Tensor> h;     // final state per layer [B, H*levels]
     std::vector<torch::Tensor> states;  // record: per layer [B, T, H*levels], state after each token
     torch::Tensor z;                  // record (quantised stages): integer logits [B, T, V]
+    torch::Tensor last;               // [B] long: head.context code of x[:, T-1] (token + 1)
   };
   // x: [B, T] token ids; h: state per layer [B, H*levels]. Logits at t read the state after token t.
-  Out forward(const torch::Tensor& x, std::vector<torch::Tensor> h, bool record = false);
+  // prev: [B] long, the head.context code of the token before x[:, 0] (undefined: none, 0); pass
+  // the previous chunk's out.last to continue a stream.
+  Out forward(const torch::Tensor& x, std::vector<torch::Tensor> h, bool record = false,
+              const torch::Tensor& prev = {});
   std::vector<torch::Tensor> zero_state(int64_t batch) const;
 
   // Top-|w| masks: k_rec nonzeros per recurrent/inter-layer row, k_head per logit.
@@ -85,11 +95,15 @@ class LMImpl : public torch::nn::Module {
   struct QHead {
     torch::Tensor w, b, scale;  // ternary weights [V, H], integer bias [V], logit scale [1]
     torch::Tensor e;            // head_token > 0: integer token table [V (token), V (logit)]
+    torch::Tensor c;            // head_context > 0: integer table [(V + 1)^2, head_context]
   };
   QHead quant_head() const;
   // Logits of states hs [B, T, H*levels] in the current stage, read before any token (no token
-  // table term: the reset state's prediction).
+  // table term; the head.context row of (none, none): the reset state's prediction).
   torch::Tensor head_logits(const torch::Tensor& hs);
+  // head_context > 0: the context term of every position, [B, T, head_context], from the codes
+  // of each position's last two tokens; `quant`: the integer table, else the float one.
+  torch::Tensor context_term(const torch::Tensor& x, const torch::Tensor& prev, bool quant) const;
   // The integer model of the kBinary forward pass (units not pruned). With head_token > 0 layer 0
   // gains token-only units after the hidden ones: for logit v, sign s and k = 1..head_token, a unit
   // whose token table is [s E[x][v] >= k] (threshold 1, no recurrent weights, its gate always

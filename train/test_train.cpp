@@ -400,6 +400,104 @@ TEST(Train, HeadTokenTrainsAndEvalAgrees) {
   }
 }
 
+// --head-context: the exported head.context table equals the quantised forward pass's term on
+// every position, across a chunk boundary (the code of the token before a chunk carried in
+// `prev`) and at the reset state (row (none, none)); with --head-token beside it.
+TEST(Train, HeadContextIsExactAcrossChunks) {
+  for (bool gated : {false, true}) {
+    LMConfig c = small_cfg(gated, 1);
+    c.head_context = 4;
+    c.context_range = 3;
+    c.head_token = gated ? 1 : 0;
+    LM lm = binary_lm(c, 51 + gated);
+    {
+      torch::NoGradGuard ng;
+      lm->head_c.copy_(torch::randn_like(lm->head_c) * 2.0 * lm->log_scale.exp());
+      lm->ctx_cols.copy_(torch::tensor(std::vector<int64_t>{1, 4, 5, 9}));
+      if (gated) lm->head_e.copy_(torch::randn_like(lm->head_e) * lm->log_scale.exp());
+    }
+    std::vector<uint8_t> vocab;
+    for (int i = 0; i < c.vocab; ++i) vocab.push_back(uint8_t('a' + i));
+    Model m = lm->export_model(vocab);
+    validate_model(m, "export");
+    ASSERT_TRUE(m.head.has_context());
+    EXPECT_EQ(m.head.context_logits, (std::vector<int>{1, 4, 5, 9}));
+    EXPECT_GT((lm->quant_head().c.abs() == 3).sum().item<int>(), 0) << "the table should reach its largest entry";
+    const int B = 3, T = 60, cut = 23;
+    torch::manual_seed(8);
+    torch::Tensor x = torch::randint(0, c.vocab, {B, T}, torch::kLong);
+    torch::NoGradGuard ng;
+    auto o1 = lm->forward(x.slice(1, 0, cut), lm->zero_state(B), true);
+    auto o2 = lm->forward(x.slice(1, cut, T), o1.h, true, o1.last);
+    torch::Tensor z = torch::cat({o1.z, o2.z}, 1);
+    Model pr = m;
+    prune_unread(pr);
+    for (const Model* mm : {&m, &pr})
+      for (int b = 0; b < B; ++b) {
+        ModelSim sim(*mm);
+        for (int t = 0; t < T; ++t) {
+          sim.step(int(x[b][t].item<int64_t>()));
+          std::vector<int> want;
+          for (int v = 0; v < c.vocab; ++v) want.push_back(int(z[b][t][v].item<float>()));
+          ASSERT_EQ(sim.logits(), want) << "gated " << gated << " b " << b << " t " << t;
+        }
+      }
+    ModelSim s0(m);  // the reset prediction: row 0 of the table
+    torch::Tensor l0 = lm->head_logits(lm->zero_state(1).back().unsqueeze(1)).squeeze(1).squeeze(0);
+    for (int v = 0; v < c.vocab; ++v)
+      EXPECT_NEAR(s0.logits()[size_t(v)] * m.head.logit_scale, l0[v].item<double>(), 1e-4);
+    std::vector<int> toks;
+    for (int t = 0; t < T; ++t) toks.push_back(int(x[0][t].item<int64_t>()));
+    nlohmann::json rep;
+    ir::Netlist n = ir::from_model(pr);
+    passes::run(n, passes::default_pipeline(), rep);
+    EXPECT_NEAR(quant_bpc(pr, toks), evaluate_bpc(n, toks).bpc, 1e-9);
+  }
+}
+
+// A seconds-long --head-context run: training's evaluation equals `tritgate eval`'s, the float
+// checkpoint reloads with its table, a resume mid-run gives the same file, and the table gets
+// gradients in every stage.
+TEST(Train, HeadContextTrainsAndEvalAgrees) {
+  const auto& t = trained();
+  Options o = short_run_options("hc.json");
+  o.head_context = 5;
+  Result r = train::train(o);
+  Model m = load_model(o.output);
+  ASSERT_TRUE(m.head.has_context());
+  EXPECT_EQ(m.head.context_logits.size(), 5u);
+  EXPECT_EQ(m.provenance["head_context"].get<int>(), 5);
+  EXPECT_NEAR(tool_val_bpc(m, t.corpus), r.val_bpc, 1e-6);
+  EXPECT_LT(r.val_bpc, 0.9 * unigram_bits(split_text(read_file(t.corpus), "val")));
+  LM f = load_float_model(float_checkpoint_path(o.output), m);
+  EXPECT_EQ(f->cfg.head_context, 5);
+  EXPECT_GT(f->head_c.abs().sum().item<double>(), 0);
+  {  // interrupted after 90 steps, resumed: the same model file
+    Options a = short_run_options("hc_r.json");
+    a.head_context = 5;
+    a.stop_after = 90;
+    train::train(a);
+    a.stop_after = 0;
+    a.resume = true;
+    train::train(a);
+    EXPECT_EQ(load_model(a.output).head.context.w, m.head.context.w);
+    EXPECT_EQ(load_model(a.output).head.weights.w, m.head.weights.w);
+  }
+  for (int stage : {kSparse, kTernary, kBinary}) {
+    LMConfig c = small_cfg(true, 1);
+    c.head_context = 3;
+    c.context_range = 2;
+    LM lm = binary_lm(c, 43);
+    lm->stage = stage;
+    torch::manual_seed(3);
+    torch::Tensor x = torch::randint(0, c.vocab, {8, 40}, torch::kLong);
+    auto out = lm->forward(x.slice(1, 0, 39), lm->zero_state(8));
+    torch::nn::functional::cross_entropy(out.logits.reshape({-1, c.vocab}), x.slice(1, 1).reshape({-1})).backward();
+    ASSERT_TRUE(lm->head_c.grad().defined()) << "stage " << stage;
+    EXPECT_GT(lm->head_c.grad().abs().sum().item<double>(), 0) << "stage " << stage;
+  }
+}
+
 TEST(Train, GradientsReachEveryLatentWeight) {
   for (int levels : {1, 2})
   for (int stage : {kSparse, kTernary, kBinary}) {
@@ -590,6 +688,9 @@ TEST(Train, Errors) {
       {[](Options& x) { x.head_token = 9; }, "--head-token"},
       {[](Options& x) { x.head_token = 1, x.layers = 2; }, "--head-token: needs --layers 1"},
       {[](Options& x) { x.resume = true; }, "--resume"},
+      {[](Options& x) { x.head_context = 500; }, "--head-context: expected a number of logits 0..256"},
+      {[](Options& x) { x.head_context = 200; }, "--head-context: 200 logits asked"},
+      {[](Options& x) { x.head_context = 2, x.context_range = 0; }, "--context-range"},
   };
   for (const auto& [set, needle] : bad) {
     o = tiny_options(good, tmpdir() + "/err.json");

@@ -82,6 +82,20 @@ LMImpl::LMImpl(const LMConfig& c) : cfg(c), delta_now(c.delta) {
   log_scale = register_parameter("log_scale", torch::zeros({1}));
   head_mask = register_buffer("head_mask", torch::ones({V, HL}));
   if (c.head_token > 0) head_e = register_parameter("head_e", torch::zeros({V, V}));
+  if (c.head_context > 0) {
+    head_c = register_parameter("head_c", torch::zeros({(V + 1) * (V + 1), c.head_context}));
+    ctx_cols = register_buffer("ctx_cols", torch::arange(c.head_context, torch::kLong));  // set by train()
+  }
+}
+
+Tensor LMImpl::context_term(const Tensor& x, const Tensor& prev, bool quant) const {
+  const int64_t B = x.size(0), T = x.size(1), V1 = cfg.vocab + 1;
+  Tensor code = x + 1;  // token + 1 (training tokens are all in the vocabulary)
+  Tensor p0 = prev.defined() ? prev.view({B, 1}).to(torch::kLong) : torch::zeros({B, 1}, torch::kLong);
+  Tensor cprev = torch::cat({p0, code.slice(1, 0, T - 1)}, 1);
+  Tensor row = (cprev * V1 + code).reshape({-1});
+  Tensor table = quant ? quant_head().c : head_c;
+  return table.index_select(0, row).view({B, T, cfg.head_context});
 }
 
 std::vector<Tensor> LMImpl::zero_state(int64_t batch) const {
@@ -126,7 +140,7 @@ QBank LMImpl::quant_bank(int l, int b) const {
   return q;
 }
 
-LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record) {
+LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record, const Tensor& prev) {
   const int64_t B = x.size(0), T = x.size(1);
   const int H = cfg.hidden, L = cfg.layers, nb = cfg.gated ? 2 : 1, NL = cfg.levels;
   const bool quant = stage >= kTernary;
@@ -192,13 +206,16 @@ LMImpl::Out LMImpl::forward(const Tensor& x, std::vector<Tensor> h, bool record)
     QHead q = quant_head();
     Tensor z = torch::matmul(hs, q.w.t()) + q.b;
     if (cfg.head_token > 0) z = z + q.e.index_select(0, xf).view({B, T, V});
+    if (cfg.head_context > 0) z = z.index_add(2, ctx_cols, context_term(x, prev, true));
     out.logits = z * q.scale;
     if (record) out.z = z.detach();
   } else {
     Tensor w = stage == kSparse ? head_w * head_mask : head_w;
     out.logits = torch::matmul(hs, w.t()) + head_b;
     if (cfg.head_token > 0) out.logits = out.logits + head_e.index_select(0, xf).view({B, T, V});
+    if (cfg.head_context > 0) out.logits = out.logits.index_add(2, ctx_cols, context_term(x, prev, false));
   }
+  if (cfg.head_context > 0) out.last = x.select(1, T - 1) + 1;
   out.h = h;
   if (record)
     for (int l = 0; l < L; ++l) out.states.push_back(torch::stack(rec[size_t(l)], 1));
@@ -215,16 +232,25 @@ LMImpl::QHead LMImpl::quant_head() const {
     Tensor ex = head_e / q.scale;
     q.e = blend(mix_now, torch::clamp(round_ste(ex), -cfg.head_token, cfg.head_token), ex);
   }
+  if (cfg.head_context > 0) {
+    Tensor cx = head_c / q.scale;
+    q.c = blend(mix_now, torch::clamp(round_ste(cx), -cfg.context_range, cfg.context_range), cx);
+  }
   return q;
 }
 
 Tensor LMImpl::head_logits(const Tensor& hs) {
+  Tensor out;
   if (stage >= kTernary) {
     QHead q = quant_head();
-    return (torch::matmul(hs, q.w.t()) + q.b) * q.scale;
+    Tensor z = torch::matmul(hs, q.w.t()) + q.b;
+    if (cfg.head_context > 0) z = z.index_add(-1, ctx_cols, q.c[0].expand({hs.size(0), hs.size(1), -1}));
+    return z * q.scale;
   }
   Tensor w = stage == kSparse ? head_w * head_mask : head_w;
-  return torch::matmul(hs, w.t()) + head_b;
+  out = torch::matmul(hs, w.t()) + head_b;
+  if (cfg.head_context > 0) out = out.index_add(-1, ctx_cols, head_c[0].expand({hs.size(0), hs.size(1), -1}));
+  return out;
 }
 
 void LMImpl::update_masks(int k_rec, int k_head) {
@@ -353,6 +379,11 @@ Model LMImpl::export_model(const std::vector<uint8_t>& vocab) const {
   for (int v = 0; v < cfg.vocab; ++v) m.head.bias.push_back(int(b[v].item<int64_t>()));
   m.head.logit_scale = q.scale.item<double>();
   if (cfg.head_token > 0) append_token_units(m, to_matrix(q.e, false), cfg.head_token);
+  if (cfg.head_context > 0) {
+    Tensor cols = ctx_cols.to(torch::kInt64);
+    for (int i = 0; i < cfg.head_context; ++i) m.head.context_logits.push_back(int(cols[i].item<int64_t>()));
+    m.head.context = to_matrix(q.c, false);
+  }
   return m;
 }
 
@@ -363,8 +394,10 @@ namespace {
 
 Tensor meta_tensor(const LMConfig& c) {
   std::vector<int64_t> v = {1, c.vocab, c.hidden, c.layers, c.gated, c.fanin, c.head_fanin};
-  if (c.levels != 1 || c.head_token > 0) v.push_back(c.levels);  // absent: 1 (checkpoints written before levels)
-  if (c.head_token > 0) v.push_back(c.head_token);                // absent: 0
+  const bool ctx = c.head_context > 0;
+  if (c.levels != 1 || c.head_token > 0 || ctx) v.push_back(c.levels);  // absent: 1 (checkpoints written before levels)
+  if (c.head_token > 0 || ctx) v.push_back(c.head_token);                // absent: 0
+  if (ctx) v.insert(v.end(), {c.head_context, c.context_range});         // absent: no head.context
   return torch::tensor(v);
 }
 
@@ -405,6 +438,8 @@ LM load_float_model(const std::string& path, const Model& m) {
   c.head_fanin = int(meta[6].item<int64_t>());
   c.levels = meta.numel() > 7 ? int(meta[7].item<int64_t>()) : 1;
   c.head_token = meta.numel() > 8 ? int(meta[8].item<int64_t>()) : 0;
+  c.head_context = meta.numel() > 10 ? int(meta[9].item<int64_t>()) : 0;
+  c.context_range = meta.numel() > 10 ? int(meta[10].item<int64_t>()) : 0;
   std::vector<uint8_t> vocab;
   for (int64_t i = 0; i < voc.numel(); ++i) vocab.push_back(uint8_t(voc[i].item<int64_t>()));
   if (vocab != m.vocab)
@@ -419,6 +454,9 @@ LM load_float_model(const std::string& path, const Model& m) {
     throw Error(fmt::format("{}: cell {}, the model file has {}", path, c.gated ? "gated" : "elman", m.cell));
   if (m.layers[0].levels != c.levels)
     throw Error(fmt::format("{}: {} level(s) per unit, the model file has {}", path, c.levels, m.layers[0].levels));
+  if (int(m.head.context_logits.size()) != c.head_context)
+    throw Error(fmt::format("{}: a head.context table on {} logits, the model file has {}", path, c.head_context,
+                            m.head.context_logits.size()));
   LM lm(c);
   try {
     lm->load(ar);
@@ -497,6 +535,10 @@ void check_options(const Options& o) {
     throw Error(fmt::format("--weight-ema: expected a decay per step in [0, 1) (0: off), got {}", o.weight_ema));
   if (o.stop_after < 0) throw Error("--stop-after: expected a positive number of steps");
   if (o.levels < 1 || o.levels > 3) throw Error(fmt::format("--levels: expected 1, 2 or 3, got {}", o.levels));
+  if (o.head_context < 0 || o.head_context > 256)
+    throw Error(fmt::format("--head-context: expected a number of logits 0..256 (0: off), got {}", o.head_context));
+  if (o.context_range < 1 || o.context_range > kMaxInputWeight)
+    throw Error(fmt::format("--context-range: expected 1..{}, got {}", kMaxInputWeight, o.context_range));
   if (o.head_token < 0 || o.head_token > 8)
     throw Error(fmt::format("--head-token: expected the table's largest entry 0..8 (0: off), got {}", o.head_token));
   if (o.head_token > 0 && (o.layers != 1 || o.levels != 1))
@@ -540,6 +582,7 @@ double quant_bpc(const Model& m, const std::vector<int>& tokens) {
   std::vector<int> z(static_cast<size_t>(V));
   double bits = 0;
   std::vector<uint8_t> nw;
+  int c_last = 0, c_prev = 0;  // head.context codes
   for (int tok : tokens) {
     const auto& hl = h.back();
     for (int v = 0; v < V; ++v) {
@@ -547,6 +590,13 @@ double quant_bpc(const Model& m, const std::vector<int>& tokens) {
       for (auto [j, w] : head[size_t(v)]) s += w * hl[size_t(j)];
       z[size_t(v)] = s;
     }
+    if (m.head.has_context()) {
+      const int row = c_prev * (V + 1) + c_last;
+      for (size_t i = 0; i < m.head.context_logits.size(); ++i)
+        z[size_t(m.head.context_logits[i])] += m.head.context.at(row, int(i));
+    }
+    c_prev = c_last;
+    c_last = m.context_code(tok);
     bits += nll_bits(z, m.head.logit_scale, tok);
     for (size_t li = 0; li < m.layers.size(); ++li) {
       const Layer& l = m.layers[li];
@@ -671,10 +721,12 @@ double float_bpc(LM& lm, const std::vector<int64_t>& ids, int streams) {
                                                torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
              .item<double>();
   const int64_t W = 256;
+  Tensor prev;  // head.context code of the token before the chunk (undefined: none)
   for (int64_t t0 = 0; t0 + 1 < len; t0 += W) {
     int64_t t1 = std::min(len - 1, t0 + W);
-    auto o = lm->forward(all.slice(1, t0, t1), h);
+    auto o = lm->forward(all.slice(1, t0, t1), h, false, prev);
     h = o.h;
+    prev = o.last;
     Tensor tgt = all.slice(1, t0 + 1, t1 + 1);
     nll += torch::nn::functional::cross_entropy(o.logits.reshape({-1, lm->cfg.vocab}), tgt.reshape({-1}),
                                                  torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
@@ -718,7 +770,21 @@ Result train(const Options& o) {
   cfg.delta = o.delta;
   cfg.levels = o.levels;
   cfg.head_token = o.head_token;
+  if (o.head_context > V)
+    throw Error(fmt::format("--head-context: {} logits asked, the corpus {} has {} symbols", o.head_context, o.corpus, V));
+  cfg.head_context = o.head_context;
+  cfg.context_range = o.head_context > 0 ? o.context_range : 0;
   LM lm(cfg);
+  if (cfg.head_context > 0) {  // the table's logits: the most frequent characters of the train split (lowest id on ties)
+    std::vector<int64_t> cnt(size_t(V), 0);
+    for (auto id : train_ids) ++cnt[size_t(id)];
+    std::vector<int> order(static_cast<size_t>(V));
+    for (int v = 0; v < V; ++v) order[size_t(v)] = v;
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return cnt[size_t(a)] > cnt[size_t(b)]; });
+    std::vector<int64_t> cols(order.begin(), order.begin() + cfg.head_context);
+    std::sort(cols.begin(), cols.end());
+    lm->ctx_cols.copy_(torch::tensor(cols));
+  }
   lm->stochastic = o.stochastic;
   {  // head bias: log unigram frequencies of the training split
     torch::NoGradGuard ng;
@@ -740,6 +806,7 @@ Result train(const Options& o) {
   double elapsed = 0;  // seconds of training (this run and resumed ones)
   double float_val = std::nan("");
   auto h = lm->zero_state(B);
+  Tensor prev_code = torch::zeros({B}, torch::kLong);  // head.context code before each stream's next chunk
   std::vector<Tensor> th;  // teacher state (distillation)
   LM teacher{nullptr};
   std::unique_ptr<torch::optim::Adam> opt;
@@ -781,6 +848,7 @@ Result train(const Options& o) {
       probe.layers.resize(size_t(o.layers));
       probe.layers[0].units = H;
       probe.layers[0].levels = o.levels;
+      probe.head.context_logits.resize(size_t(o.head_context));
       teacher = load_float_model(float_pt, probe);
       th = teacher->zero_state(B);
     }
@@ -795,6 +863,7 @@ Result train(const Options& o) {
       lm->surrogate_tau = o.surrogate_tau;
       lm->surrogate_int = o.surrogate == "int";
       h = lm->zero_state(B);
+      prev_code.zero_();
       if (o.weight_ema > 0) start_avg();
     }
     lm->stage = s;
@@ -826,6 +895,7 @@ Result train(const Options& o) {
     lm->surrogate_tau = o.surrogate_tau;
     lm->surrogate_int = o.surrogate == "int";
     for (int l = 0; l < o.layers; ++l) ar.read(fmt::format("tg_h{}", l), h[size_t(l)]);
+    if (cfg.head_context > 0) ar.read("tg_prev", prev_code);
     if (o.weight_ema > 0 && lm->stage == kBinary) {
       start_avg();  // a checkpoint without averages (another recipe's): start them here
       for (size_t i = 0; i < avg.size(); ++i) ar.try_read(fmt::format("tg_avg{}", i), avg[i]);
@@ -839,6 +909,7 @@ Result train(const Options& o) {
       probe.layers.resize(size_t(o.layers));
       probe.layers[0].units = H;
       probe.layers[0].levels = o.levels;
+      probe.head.context_logits.resize(size_t(o.head_context));
       teacher = load_float_model(float_pt, probe);
       th = teacher->zero_state(B);
     }
@@ -853,6 +924,7 @@ Result train(const Options& o) {
     ar.write("tg_state", torch::tensor({double(step), elapsed, float_val, double(lm->stage), lm->delta_now,
                                         lm->tau_now}, torch::kFloat64));
     for (int l = 0; l < o.layers; ++l) ar.write(fmt::format("tg_h{}", l), h[size_t(l)].detach());
+    if (cfg.head_context > 0) ar.write("tg_prev", prev_code);
     for (size_t i = 0; i < avg.size(); ++i) ar.write(fmt::format("tg_avg{}", i), avg[i]);
     torch::save(*opt, ckpt_opt + ".tmp");
     fs::rename(ckpt_opt + ".tmp", ckpt_opt);
@@ -909,14 +981,14 @@ Result train(const Options& o) {
 
     Tensor xy = batch_at(step);
     Tensor x = xy.slice(1, 0, T), y = xy.slice(1, 1, T + 1);
-    auto out = lm->forward(x, h);
+    auto out = lm->forward(x, h, false, prev_code);
     Tensor ce = torch::nn::functional::cross_entropy(out.logits.reshape({-1, V}), y.reshape({-1}));
     Tensor loss = ce;
     if (teacher && s >= kTernary) {  // distillation: KL(teacher || student) on the float teacher's soft targets
       Tensor tlog;
       {
         torch::NoGradGuard ng;
-        auto to = teacher->forward(x, th);
+        auto to = teacher->forward(x, th, false, prev_code);
         th = to.h;
         tlog = torch::log_softmax(to.logits.reshape({-1, V}), 1);
       }
@@ -936,6 +1008,7 @@ Result train(const Options& o) {
     }
     for (auto& t : out.h) t = t.detach();
     h = out.h;
+    if (cfg.head_context > 0) prev_code = out.last;
     ++step;
     ++steps_this_run;
     auto now = clock::now();
@@ -1025,6 +1098,10 @@ Result train(const Options& o) {
                   {"float_checkpoint", fs::path(float_pt).filename().string()},
                   {"float_val_rule", "16 contiguous streams of the val split, each from reset"}};
   if (o.prune) m.provenance["kept_units"] = kept;
+  if (o.head_context > 0) {
+    m.provenance["head_context"] = o.head_context;
+    m.provenance["context_range"] = o.context_range;
+  }
   // the command above made only the steps after this one; the earlier ones were made by the
   // interrupted (or --stop-after) run with the same shape, possibly other quantisation options
   if (resumed_at >= 0) m.provenance["resumed_at_step"] = resumed_at;

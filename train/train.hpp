@@ -39,6 +39,9 @@ struct Options {
   int levels = 1;           // thresholds (state bits) per unit: 1 binary, 2 or 3 thermometer
   int head_token = 0;       // head reads the last token through an integer table, entries in
                             // [-head_token, head_token] (0: off); exported as token-only state units
+  int head_context = 0;     // > 0: a table of the last two tokens on the logits of this many most
+                            // frequent characters (exported as head.context); 0: off
+  int context_range = 7;    // its entries lie in [-context_range, context_range]
   double surrogate_tau = 1.0;  // temperature of the binary stage's surrogate gradient
   std::string surrogate = "alpha";  // "alpha": sigmoid'(alpha (s+1/2) / tau); "int": sigmoid'((s+1/2) / tau)
   int threads = 2;

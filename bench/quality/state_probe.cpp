@@ -24,9 +24,12 @@
 //   + two tokens     a table of the last two tokens (the order-2 n-gram's context)
 // With --rows two-token: the first and last of those rows, and between them the table of the last
 // two tokens on the logits of the 8, 16 and 32 most frequent characters only.
+// With --rows two-token-int: the model's own integer logits plus an INTEGER table of the last two
+// tokens (entries in [-N, N] of its integer logit units) on the F most frequent characters' logits,
+// nothing else refitted: what a model file with such a table would score, exactly.
 //
 // usage: tg_state_probe --model m.json --corpus FILE [--steps N] [--batch B] [--threads T]
-//                       [--rows all|context]
+//                       [--rows all|context|two-token|two-token-int]
 // Built by `cmake --build build --target tg_state_probe` (needs the training module).
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -143,10 +146,10 @@ int main(int argc, char** argv) {
     }
   }
   if (model_path.empty() || corpus.empty() || steps < 1 || batch < 1 || threads < 1 ||
-      (rows != "all" && rows != "context" && rows != "two-token")) {
+      (rows != "all" && rows != "context" && rows != "two-token" && rows != "two-token-int")) {
     std::fprintf(stderr,
                  "usage: tg_state_probe --model m.json --corpus FILE [--steps N>0] [--batch B>0] [--threads T>0] "
-                 "[--rows all|context|two-token]\n");
+                 "[--rows all|context|two-token|two-token-int]\n");
     return 2;
   }
   try {
@@ -169,6 +172,33 @@ int main(int argc, char** argv) {
     Tensor bias = torch::zeros({V});
     for (int v = 0; v < V; ++v) bias[v] = float(m.head.bias[size_t(v)]);
     torch::manual_seed(1);
+    if (rows == "two-token-int") {
+      // What the hardware could add exactly: an INTEGER table of the last two tokens on the logits
+      // of the F most frequent characters, entries in [-N, N] of the model's own integer logit
+      // units, added to its integer logits; the model's logit scale unchanged and nothing else
+      // refitted. Argmax and BPC of these rows are those of a model file with such a table.
+      Tensor last2 = torch::cat({torch::full({1}, int64_t(V), torch::kLong), d.last.index({Slice(0, d.n - 1)})});
+      Tensor start = torch::zeros({d.n}, torch::kBool);
+      start[0] = true;
+      start[d.n_train] = true;
+      last2.index_put_({start}, int64_t(V));
+      last2.index_put_({torch::cat({torch::zeros({1}, torch::kBool), start.index({Slice(0, d.n - 1)})})}, int64_t(V));
+      Tensor freq = torch::bincount(d.target.index({Slice(0, d.n_train)}), {}, V);
+      for (auto [F, N] : std::vector<std::pair<int, int>>{{8, 7}, {16, 3}, {16, 7}, {V, 7}}) {
+        Tensor top = std::get<1>(freq.topk(F));
+        Tensor T = torch::zeros({(V + 1) * (V + 1), F}).requires_grad_();
+        auto f = [&](const Tensor& i) {
+          Tensor t = T.index({last2.index({i}) * (V + 1) + d.last.index({i})});
+          Tensor q = t + (t.detach().round().clamp(-N, N) - t.detach());  // integer entries, straight-through
+          return s * d.logits.index({i}).index_add(1, top, q);
+        };
+        row(fmt::format("+ an integer table of the last two tokens on the {} most frequent characters' logits, entries in [-{}, {}]", F, N, N),
+            int64_t(V + 1) * (V + 1) * F, fit(d, f, {T}, steps, batch));
+      }
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::printf("\n%.0f s\n", secs);
+      return 0;
+    }
     if (rows == "context" || rows == "two-token") {
       const bool all_context = rows == "context";
       // What a table of the last token conditioned on a little more context would add to the
