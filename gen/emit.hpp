@@ -54,6 +54,10 @@ struct VerilogOptions {
   // drops them when the port is unconnected). In the comb form the code is CB more state bits
   // after the registers (see comb_state_bits).
   bool fold_token_units = false;
+  // With a head.context table: write its memory without initial contents and give the core a
+  // write port (ctx_we, ctx_waddr, ctx_wdata) through which a loader fills it while rst is held
+  // (iCE40 SPRAM cannot be initialised by the bitstream). Without it the memory is initialised.
+  bool context_load = false;
 };
 
 std::string header_comment(const ir::Netlist& n, const std::string& comment_prefix);

@@ -88,7 +88,6 @@ std::string hex(uint64_t m) { return fmt::format("0x{:x}ull", m); }
 }  // namespace
 
 std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
-  ir::require_no_context(n, "the C++ reference emitter");
   Widths w = widths(n);
   const int R = int(n.regs.size());
   const int NW = std::max(1, (R + 63) / 64);
@@ -131,8 +130,26 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
     for (int v = 0; v < TSIZE; ++v) o << (v ? ", " : "") << (v < n.vocab ? n.tables[t][size_t(v)] : 0);
     o << "};\n";
   }
-  o << fmt::format("\n  uint64_t h[{}];\n\n  Model() {{ reset(); }}\n", NW);
+  const int F = int(n.context_logits.size());
+  if (n.has_context()) {
+    o << "  // head.context: logit kCtxCols[i] adds kCtx[code before * (kVocab + 1) + last code][i]; codes are\n"
+         "  // 0 after reset or an out-of-vocabulary token, else the token + 1.\n";
+    o << fmt::format("  static constexpr int kCtxColumns = {};\n  static constexpr int kCtxCols[{}] = {{", F, F);
+    for (int i = 0; i < F; ++i) o << (i ? ", " : "") << n.context_logits[size_t(i)];
+    o << "};\n";
+    o << fmt::format("  static constexpr int8_t kCtx[{}][{}] = {{\n", n.context.rows, F);
+    for (int r = 0; r < n.context.rows; ++r) {
+      o << "    {";
+      for (int i = 0; i < F; ++i) o << (i ? ", " : "") << n.context.at(r, i);
+      o << "},\n";
+    }
+    o << "  };\n";
+  }
+  o << fmt::format("\n  uint64_t h[{}];\n", NW);
+  if (n.has_context()) o << "  unsigned ctx_last = 0, ctx_prev = 0;  // head.context codes\n";
+  o << "\n  Model() { reset(); }\n";
   o << "  void reset() {\n    std::memset(h, 0, sizeof h);\n";
+  if (n.has_context()) o << "    ctx_last = ctx_prev = 0;\n";
   for (int r = 0; r < R; ++r)
     if (n.regs[size_t(r)].reset) o << fmt::format("    h[{}] |= uint64_t(1) << {};\n", r / 64, r % 64);
   o << "  }\n";
@@ -284,7 +301,8 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
 
   o << "\n  void step(unsigned tok) {\n";
   o << fmt::format("    tok &= {}u;\n", TSIZE - 1);
-  bool uses_tok = false;
+  if (n.has_context()) o << "    ctx_prev = ctx_last;\n    ctx_last = tok < unsigned(kVocab) ? tok + 1 : 0;\n";
+  bool uses_tok = n.has_context();
   for (const auto& sm : n.sums) uses_tok |= sm.table >= 0;
   if (!uses_tok) o << "    (void)tok;\n";
   o << fmt::format("    uint64_t x[{}] = {{}};\n    (void)x;\n", NX);
@@ -390,7 +408,11 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
   o << "#else\n";
   for (int v = 0; v < VP; ++v)
     o << fmt::format("    z[{}] = {};\n", v, v < n.vocab ? term_expr(n.logits[size_t(v)]) : "INT32_MIN");
-  o << "#endif\n  }\n";
+  o << "#endif\n";
+  if (n.has_context())
+    o << "    const int row = int(ctx_prev) * (kVocab + 1) + int(ctx_last);\n"
+         "    for (int i = 0; i < kCtxColumns; ++i) z[kCtxCols[i]] += kCtx[row][i];\n";
+  o << "  }\n";
   o << fmt::format("  void logits(int32_t* z) const {{\n    alignas(32) int32_t p[{}];\n    logits_padded(p);\n"
                    "    std::memcpy(z, p, sizeof(int32_t) * kVocab);\n  }}\n",
                    VP);
@@ -408,7 +430,6 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
 }
 
 std::string verilator_glue(const ir::Netlist& n, const std::string& top, int pipeline_head) {
-  ir::require_no_context(n, "the Verilator glue emitter");
   Widths w = widths(n);
   std::ostringstream o;
   o << header_comment(n, "//");

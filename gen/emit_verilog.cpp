@@ -30,8 +30,8 @@ Widths widths(const ir::Netlist& n) {
   w.regs = std::max<int>(1, int(n.regs.size()));
   w.logit_min = 1 << 30;
   w.logit_max = -(1 << 30);
-  for (int s : n.logits) {
-    auto [lo, hi] = n.range(s);
+  for (int v = 0; v < int(n.logits.size()); ++v) {
+    auto [lo, hi] = n.logit_range(v);
     w.logit_min = std::min(w.logit_min, lo);
     w.logit_max = std::max(w.logit_max, hi);
   }
@@ -87,6 +87,20 @@ int comb_state_bits(const ir::Netlist& n, const VerilogOptions& opt) {
 }
 
 namespace {
+
+// A binary string as hexadecimal digits (its length need not be a multiple of 4).
+std::string bin_to_hex(const std::string& bits) {
+  std::string out;
+  const size_t lead = bits.size() % 4;
+  for (size_t p = 0; p < bits.size();) {
+    const size_t len = out.empty() && lead ? lead : 4;
+    int d = 0;
+    for (size_t k = 0; k < len; ++k) d = 2 * d + (bits[p + k] == '1');
+    out += "0123456789abcdef"[d];
+    p += len;
+  }
+  return out;
+}
 
 // A small gate DAG for one module: nodes are created in topological order, only nodes that a
 // root reaches are printed, so constant-folded and unused adder outputs never reach the file
@@ -308,7 +322,6 @@ std::string tok_literal(int tb, int v) { return fmt::format("{}'d{}", tb, v); }
 }  // namespace
 
 std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
-  ir::require_no_context(n, "the Verilog emitter");
   if (opt.style != "tree" && opt.style != "naive")
     throw Error("unknown Verilog style '" + opt.style + "'; expected tree or naive");
   const bool naive = opt.style == "naive";
@@ -321,6 +334,11 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   if (opt.token_rom_bits < 0) throw Error("--token-rom-bits: expected a word width >= 0 (0: no limit)");
   if (opt.token_rom_bits > 0 && !opt.token_rom) throw Error("--token-rom-bits needs --token-rom");
   if (opt.fold_token_units && naive) throw Error("--fold-token-units needs the tree style");
+  const bool CTX = n.has_context();
+  if (CTX && naive) throw Error("a head.context table needs the tree style");
+  if (CTX && opt.comb)
+    throw Error("internal error: the comb form has no head.context table (tritgate equiv proves the netlist without it)");
+  if (opt.context_load && !CTX) throw Error("--context-load: the model has no head.context table");
   Widths w = widths(n);
   const int R = int(n.regs.size());
   const int TB = n.token_bits;
@@ -351,6 +369,20 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     if (P > 0) o << "  output wire in_ready,\n";
     o << fmt::format("  output wire [{}:0] out_token,\n", TB - 1);
     o << fmt::format("  output wire [{}:0] state,\n", w.regs - 1);
+    if (opt.context_load) {
+      // The context table has no initial contents: a loader writes it while rst is held.
+      const int xb = unsigned_bits(n.vocab), xw = std::max(1, [&] {
+        int e = 0;
+        for (int i = 0; i < int(n.context_logits.size()); ++i) {
+          auto [lo, hi] = n.context_column_range(i);
+          e = std::max(e, unsigned_bits(int64_t(hi) - lo));
+        }
+        return e * int(n.context_logits.size());
+      }());
+      o << "  input  wire ctx_we,\n";
+      o << fmt::format("  input  wire [{}:0] ctx_waddr,\n", 2 * xb - 1);
+      o << fmt::format("  input  wire [{}:0] ctx_wdata,\n", xw - 1);
+    }
     o << fmt::format("  output wire [{}:0] logits\n);\n", LW * n.vocab - 1);
     o << fmt::format("  wire [{}:0] tok = gen ? out_token : in_token;\n", TB - 1);
     if (R > 0) o << fmt::format("  reg  [{}:0] h;\n", R - 1);
@@ -709,14 +741,29 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   if (CB > 0 && opt.token_rom)
     fold_rom_left = opt.token_rom_bits <= 0 ? (1 << 30) : std::max(0, (opt.token_rom_bits / 16 - (rom_w + 15) / 16) * 16);
 
-  // Head: logit_v - logit_min as an unsigned sum, then argmax.
+  // head.context: the table of the last two tokens, one EW-bit field per column (entry minus
+  // the column's smallest), addressed by {code of the token before, code of the last token}.
+  const int XB = CTX ? unsigned_bits(n.vocab) : 0;  // code bits: 0 = none, token + 1
+  int EW = 0;
+  if (CTX)
+    for (int i = 0; i < int(n.context_logits.size()); ++i) {
+      auto [lo, hi] = n.context_column_range(i);
+      EW = std::max(EW, unsigned_bits(int64_t(hi) - lo));
+    }
+  const int XW = EW * int(n.context_logits.size());  // memory word (0: every column constant)
+  const int XA = 2 * XB;                              // memory address bits
+  // Head: logit_v - logit_min as an unsigned sum, then argmax. Logits that share a sum share its
+  // unsigned value unless a context column tells them apart.
   int UW = unsigned_bits(int64_t(w.logit_max) - w.logit_min);
-  std::vector<std::string> uname(n.sums.size());
+  auto head_key = [&](int v) { return n.context_column(v) >= 0 ? int(n.sums.size()) + v : n.logits[size_t(v)]; };
+  std::vector<std::string> uname(n.sums.size() + size_t(n.vocab));
   o << "\n  // Output head: u_v = logit_v - (" << w.logit_min << "), unsigned, " << UW << " bits.\n";
   for (int v = 0; v < n.vocab; ++v) {
     int s = n.logits[size_t(v)];
-    if (!uname[size_t(s)].empty()) continue;
-    uname[size_t(s)] = n.sums[size_t(s)].name + "_u";
+    const int key = head_key(v), col = n.context_column(v);
+    if (!uname[size_t(key)].empty()) continue;
+    const std::string hname = n.sums[size_t(s)].name + (col >= 0 ? fmt::format("_x{}", v) : "");
+    uname[size_t(key)] = hname + "_u";
     int64_t base = 0;
     // Folded units' terms become one table of the code, added as a multi-bit term.
     std::set<int> fbits;
@@ -766,6 +813,11 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
         }
       }
     }
+    if (col >= 0) {  // the context column's field of the memory word read with the state
+      const int lo = n.context_column_range(col).first;
+      base += lo;
+      for (int j = 0; j < EW; ++j) weighted.emplace_back(g.ext(fmt::format("ctx_q[{}]", col * EW + j), 2), j);
+    }
     int64_t k = base - w.logit_min;  // >= 0 by construction of logit_min
     if (naive) {
       std::string e = fmt::format("{}'d{}", UW, k);
@@ -773,12 +825,12 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
         g.use(l);
         e += fmt::format(" + {{{}'d0, {}}}", UW - 1, g.ref(l));
       }
-      stmts << fmt::format("  wire [{}:0] {} = {};\n", UW - 1, uname[size_t(s)], e);
+      stmts << fmt::format("  wire [{}:0] {} = {};\n", UW - 1, uname[size_t(key)], e);
       continue;
     }
-    auto bits = g.popcount(n.sums[size_t(s)].name, lits, k, weighted);
+    auto bits = g.popcount(hname, lits, k, weighted);
     std::string cat = concat(bits, UW);
-    stmts << fmt::format("  wire [{}:0] {} = {{{}}};\n", UW - 1, uname[size_t(s)], cat);
+    stmts << fmt::format("  wire [{}:0] {} = {{{}}};\n", UW - 1, uname[size_t(key)], cat);
   }
   if (CB > 0) {
     code_read |= opt.comb && fold_w > 0;
@@ -815,11 +867,49 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
       o << fmt::format("  end\n  reg [{}:0] fold_q;  // read with the state register, below\n", fold_w - 1);
     }
   }
+  if (CTX) {
+    const int F = int(n.context_logits.size());
+    o << fmt::format("\n  // head.context: a table of the last two tokens on {} logits. Codes: 0 after reset or an\n"
+                     "  // out-of-vocabulary token, else the token + 1; ctx_last is the last token's. The word at\n"
+                     "  // {{code before, last code}} holds one {}-bit field per column (entry - column minimum),\n"
+                     "  // read on the rising edge that consumes the token, like the state register.\n",
+                     F, EW);
+    o << fmt::format("  reg  [{}:0] ctx_last;\n", XB - 1);
+    if (XB > TB)
+      o << fmt::format("  wire [{}:0] ctx_code_next = {{1'b0, tok}} + {}'d1;\n", XB - 1, XB);
+    else
+      o << fmt::format("  wire [{}:0] ctx_code_next = tok < {}'d{} ? tok[{}:0] + {}'d1 : {}'d0;\n", XB - 1, TB, n.vocab,
+                       XB - 1, XB, XB);
+    for (int i = 0; i < F; ++i) {
+      auto [lo, hi] = n.context_column_range(i);
+      o << fmt::format("  //   ctx_q[{} +: {}]: logit {} (byte {}), entries {}..{}\n", i * EW, EW, n.context_logits[size_t(i)],
+                       int(n.vocab_bytes[size_t(n.context_logits[size_t(i)])]), lo, hi);
+    }
+    if (XW > 0) {
+      o << fmt::format("  reg  [{}:0] ctx_mem [0:{}];\n  reg  [{}:0] ctx_q;\n", XW - 1, (1 << XA) - 1, XW - 1);
+      if (!opt.context_load) {
+        o << "  initial begin  // rows {code before, last code}; rows left out are all-zero fields or never reached\n";
+        for (int cp = 0; cp <= n.vocab; ++cp)
+          for (int cl = 0; cl <= n.vocab; ++cl) {
+            const int row = cp * (n.vocab + 1) + cl;
+            std::string bits(size_t(XW), '0');
+            bool any = false;
+            for (int i = 0; i < F; ++i) {
+              const int64_t val = int64_t(n.context.at(row, i)) - n.context_column_range(i).first;
+              for (int j = 0; j < EW; ++j)
+                if ((val >> j) & 1) bits[size_t(XW - 1 - (i * EW + j))] = '1', any = true;
+            }
+            if (any) o << fmt::format("    ctx_mem[{}] = {}'h{};\n", (cp << XB) | cl, XW, bin_to_hex(bits));
+          }
+        o << "  end\n";
+      }
+    }
+  }
   flush();
   for (int v = 0; v < n.vocab; ++v)
     o << fmt::format("  assign logits[{}*{} +: {}] = {} + {}'d{};\n", v, LW, LW,
-                     LW > UW ? fmt::format("{{{}'d0, {}}}", LW - UW, uname[size_t(n.logits[size_t(v)])])
-                             : uname[size_t(n.logits[size_t(v)])],
+                     LW > UW ? fmt::format("{{{}'d0, {}}}", LW - UW, uname[size_t(head_key(v))])
+                             : uname[size_t(head_key(v))],
                      LW, (int64_t(w.logit_min) % (int64_t(1) << LW) + (int64_t(1) << LW)) % (int64_t(1) << LW));
   // Pipeline stage after the head's adders: the argmax reads registered logits. The registers
   // are defined lazily with the argmax, so a logit that can never win leaves none behind.
@@ -835,9 +925,9 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   // Argmax.
   if (naive) {
     o << fmt::format("  reg [{}:0] best_i;\n  reg [{}:0] best_u;\n  always @(*) begin\n", TB - 1, UW - 1);
-    o << fmt::format("    best_i = {}'d0;\n    best_u = {};\n", TB, uname[size_t(n.logits[0])]);
+    o << fmt::format("    best_i = {}'d0;\n    best_u = {};\n", TB, uname[size_t(head_key(0))]);
     for (int v = 1; v < n.vocab; ++v)
-      o << fmt::format("    if ({0} > best_u) begin best_u = {0}; best_i = {1}; end\n", uname[size_t(n.logits[size_t(v)])],
+      o << fmt::format("    if ({0} > best_u) begin best_u = {0}; best_i = {1}; end\n", uname[size_t(head_key(v))],
                        tok_literal(TB, v));
     o << "  end\n  assign out_token = best_i;\n";
   } else {
@@ -864,8 +954,8 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     };
     std::vector<Node> level;
     for (int v = 0; v < n.vocab; ++v) {
-      auto [lo, hi] = n.range(n.logits[size_t(v)]);
-      level.push_back({uname[size_t(n.logits[size_t(v)])], "", 0, int64_t(lo) - w.logit_min, int64_t(hi) - w.logit_min});
+      auto [lo, hi] = n.logit_range(v);
+      level.push_back({uname[size_t(head_key(v))], "", 0, int64_t(lo) - w.logit_min, int64_t(hi) - w.logit_min});
     }
     int depth = 0;
     // --pipeline-head P >= 3: the tournament's nodes are registered at P - 2 evenly spaced
@@ -984,6 +1074,21 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   if (fold_w > 0 && !opt.comb)
     o << fmt::format("  always @(posedge clk) if (rst | {}) fold_q <= fold_rom[rst ? {}'d0 : fold_code_next];\n",
                      P > 0 ? "step" : "in_valid", CB);
+  if (CTX) {
+    const char* adv = P > 0 ? "step" : "in_valid";
+    o << fmt::format("  always @(posedge clk) if (rst) ctx_last <= {}'d0; else if ({}) ctx_last <= ctx_code_next;\n", XB,
+                     adv);
+    if (XW > 0 && opt.context_load) {
+      // One address for the loader's writes and the reads (a single-port memory: iCE40 SPRAM).
+      o << fmt::format("  wire [{0}:0] ctx_addr = ctx_we ? ctx_waddr : rst ? {1}'d0 : {{ctx_last, ctx_code_next}};\n"
+                       "  always @(posedge clk)\n    if (ctx_we) ctx_mem[ctx_addr] <= ctx_wdata;\n"
+                       "    else if (rst | {2}) ctx_q <= ctx_mem[ctx_addr];\n",
+                       XA - 1, XA, adv);
+    } else if (XW > 0) {
+      o << fmt::format("  always @(posedge clk) if (rst | {}) ctx_q <= ctx_mem[rst ? {}'d0 : {{ctx_last, ctx_code_next}}];\n",
+                       adv, XA);
+    }
+  }
   // Signals that the optimised machine legitimately ignores (Verilator's *unused* convention).
   std::vector<std::string> unused;
   for (int r = 0; r < R; ++r)
@@ -991,7 +1096,8 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   if (opt.comb && R == 0) unused.push_back("h");
   if (CB > 0 && opt.comb && !code_read) unused.push_back("fold_code");
   if (CB > 0 && !opt.comb && !code_read && fold_w == 0) unused.push_back("fold_code_next");
-  bool tok_used = false;
+  if (CTX && XW == 0) unused.push_back("ctx_last");
+  bool tok_used = CTX;
   for (const auto& sm : n.sums) tok_used |= sm.table >= 0;
   if (!tok_used) unused.push_back("tok");
   if (!unused.empty()) {

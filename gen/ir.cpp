@@ -178,6 +178,31 @@ Netlist from_model(const Model& m) {
   return n;
 }
 
+int Netlist::context_column(int v) const {
+  for (size_t i = 0; i < context_logits.size(); ++i)
+    if (context_logits[i] == v) return int(i);
+  return -1;
+}
+
+std::pair<int, int> Netlist::context_column_range(int i) const {
+  int lo = context.at(0, i), hi = lo;
+  for (int r = 0; r < context.rows; ++r) {
+    lo = std::min(lo, context.at(r, i));
+    hi = std::max(hi, context.at(r, i));
+  }
+  return {lo, hi};
+}
+
+std::pair<int, int> Netlist::logit_range(int v) const {
+  auto r = range(logits[size_t(v)]);
+  if (int i = context_column(v); i >= 0) {
+    auto [lo, hi] = context_column_range(i);
+    r.first += lo;
+    r.second += hi;
+  }
+  return r;
+}
+
 void require_no_context(const Netlist& n, const std::string& tool) {
   if (n.has_context())
     throw Error(fmt::format("model '{}': head.context (a table of the last two tokens on {} logits) is not supported by "

@@ -70,6 +70,12 @@ struct Netlist {
 
   // Value range of a sum, from its terms, table and offset.
   std::pair<int, int> range(int sum) const;
+  // Value range of logit v: its sum's range plus, with a context table, its column's range.
+  std::pair<int, int> logit_range(int v) const;
+  // Column of logit v in the context table, or -1.
+  int context_column(int v) const;
+  // Smallest and largest entry of context column i (over the rows the codes reach).
+  std::pair<int, int> context_column_range(int i) const;
   // Checks the structural invariants (indices in range, topological order, logits read only
   // registers); throws tg::Error with `what` in the message.
   void verify(const std::string& what) const;

@@ -101,7 +101,7 @@ int cmd_check(const std::vector<std::string>& args, const std::string&) {
 
 int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   std::string path, outdir, pass_list, style, top;
-  bool list = false, token_rom = false, sim_arith = false, bitslice_cpp = false, fold = false;
+  bool list = false, token_rom = false, sim_arith = false, bitslice_cpp = false, fold = false, context_load = false;
   int pipeline_head = 0, unit_roms = 0, token_rom_bits = 0;
   po::options_description d("gen options");
   d.add_options()("model", po::value(&path), "model file")("output,o", po::value(&outdir), "output directory")(
@@ -126,6 +126,9 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
       "sim-arith", po::bool_switch(&sim_arith),
       "also write each adder tree as one addition under `ifdef TG_SIM_ARITH (faster Verilator simulation; "
       "the gate form stays the default)")(
+      "context-load", po::bool_switch(&context_load),
+      "a head.context table gets no initial contents and a write port (ctx_we, ctx_waddr, ctx_wdata) for a loader "
+      "(iCE40 SPRAM; see docs/model-format.md)")(
       "bitslice-cpp", po::bool_switch(&bitslice_cpp),
       "also write tg_bitslice.hpp: the bit-sliced evaluator (512 streams) as straight-line C++");
   po::positional_options_description p;
@@ -147,7 +150,6 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   auto t0 = std::chrono::steady_clock::now();
   Model m = load_model(path);
   ir::Netlist n = ir::from_model(m);
-  ir::require_no_context(n, "tritgate gen");
   std::vector<std::string> names = pass_list == "default" ? passes::default_pipeline()
                                    : pass_list == "none"  ? std::vector<std::string>{}
                                                           : split_list(pass_list);
@@ -162,6 +164,8 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   vo.token_rom_bits = token_rom_bits;
   vo.sim_arith = sim_arith;
   vo.fold_token_units = fold;
+  vo.context_load = context_load;
+  if (bitslice_cpp) ir::require_no_context(n, "tritgate gen --bitslice-cpp");
   std::string v = emit::verilog(n, vo);
   std::string ref = emit::cpp_reference(n, "tg_ref");
   std::string glue = emit::verilator_glue(n, top, pipeline_head);
@@ -176,6 +180,8 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
                            {"unit_roms", unit_roms},
                            {"token_rom_bits", token_rom_bits},
                            {"fold_token_units", fold},
+                           {"context_logits", n.context_logits.size()},
+                           {"context_load", context_load},
                            {"vocab", n.vocab},
                            {"token_bits", n.token_bits},
                            {"model_state_bits", n.model_state_bits},

@@ -53,13 +53,15 @@ expect_fail 1 "--top: expected a Verilog identifier" -- "$tg" gen "$work/good.js
 expect_fail 1 "--fold-token-units needs the tree style" -- "$tg" gen "$work/good.json" -o "$work/gen3" --style naive --fold-token-units
 "$tg" gen --list-passes | grep -q "^fold-const" && ok || bad "--list-passes"
 
-# head.context (a table of the last two tokens): check, eval and run read it; every tool that
-# would build or reason about another machine refuses it by name and writes nothing.
+# head.context (a table of the last two tokens): check, eval, run and gen read it; the tools
+# that do not implement it yet refuse it by name and write nothing.
 "$tg" random-model --hidden 6 --vocab 4 --fanin 2 --seed 2 --context 2 -o "$work/ctx.json" 2>/dev/null || bad "random-model --context"
 "$tg" check "$work/ctx.json" | grep -q "a table of the last two tokens on 2 logits" && ok || bad "check: context summary"
-expect_fail 1 "head.context" "not supported by tritgate gen" -- "$tg" gen "$work/ctx.json" -o "$work/gen_ctx"
-[ -e "$work/gen_ctx" ] && bad "gen wrote output for a context model" || ok
-expect_fail 1 "head.context" "not supported by tritgate equiv" -- "$tg" equiv "$work/ctx.json" -o "$work/eq_ctx"
+"$tg" gen "$work/ctx.json" -o "$work/gen_ctx" 2>/dev/null && grep -q "ctx_mem" "$work/gen_ctx/tg_core.v" && ok || bad "gen of a context model"
+expect_fail 1 "head.context table needs the tree style" -- "$tg" gen "$work/ctx.json" -o "$work/gen_ctx2" --style naive
+[ -e "$work/gen_ctx2" ] && bad "gen wrote output for an impossible option" || ok
+expect_fail 1 "--context-load: the model has no head.context" -- "$tg" gen "$work/good.json" -o "$work/gen_ctx3" --context-load
+expect_fail 1 "head.context" "tritgate gen --bitslice-cpp" -- "$tg" gen "$work/ctx.json" -o "$work/gen_ctx4" --bitslice-cpp
 printf 'eat a tea at ate ' > "$work/ctx.txt"  # the random model's vocabulary: " eta"
 "$tg" eval "$work/ctx.json" --corpus "$work/ctx.txt" --split all | grep -q "bits/char" && ok || bad "eval of a context model"
 expect_fail 1 "head.context" "the bit-sliced evaluator" -- "$tg" eval-fast "$work/ctx.json" --corpus "$work/ctx.txt" --split all

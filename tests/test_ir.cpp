@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "bitslice.hpp"
 #include "bpc.hpp"
 #include "emit.hpp"
 #include "ir.hpp"
@@ -79,9 +80,9 @@ TEST(Netlist, ContextTableMatchesTheModelFile) {
     }
 }
 
-// Until they implement it, the emitters and the bit-sliced engine refuse a head.context table
-// by name instead of building a machine without it.
-TEST(Emit, RefusesContextTable) {
+// The emitters implement head.context; the tools that do not yet (the bit-sliced engine) refuse
+// it by name instead of computing another machine, and the naive style refuses it.
+TEST(Emit, ContextTableInVerilogAndReference) {
   tg::RandomModelOptions o;
   o.hidden = 4;
   o.vocab = 4;
@@ -89,19 +90,29 @@ TEST(Emit, RefusesContextTable) {
   o.context = 2;
   tg::Model m = tg::random_model(o);
   tg::ir::Netlist n = tg::ir::from_model(m);
-  auto refuses = [](auto f, const char* who) {
+  std::string v = tg::emit::verilog(n, {});
+  EXPECT_NE(v.find("ctx_mem"), std::string::npos);
+  EXPECT_NE(v.find("initial begin"), std::string::npos);
+  tg::emit::VerilogOptions lo;
+  lo.context_load = true;
+  std::string vl = tg::emit::verilog(n, lo);
+  EXPECT_NE(vl.find("input  wire ctx_we"), std::string::npos);
+  EXPECT_EQ(vl.find("ctx_mem[0] ="), std::string::npos) << "a loaded table has no initial contents";
+  EXPECT_NE(tg::emit::cpp_reference(n, "ref").find("kCtx["), std::string::npos);
+  auto refuses = [](auto f, const char* what) {
     try {
       f();
-      ADD_FAILURE() << who << " accepted a head.context table";
+      ADD_FAILURE() << "accepted: " << what;
     } catch (const tg::Error& e) {
-      std::string w = e.what();
-      EXPECT_NE(w.find("head.context"), std::string::npos) << w;
-      EXPECT_NE(w.find(who), std::string::npos) << w;
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
     }
   };
-  refuses([&] { tg::emit::verilog(n, {}); }, "Verilog emitter");
-  refuses([&] { tg::emit::cpp_reference(n, "ref"); }, "C++ reference emitter");
-  refuses([&] { tg::emit::verilator_glue(n, "tg_core"); }, "glue emitter");
+  tg::emit::VerilogOptions naive;
+  naive.style = "naive";
+  refuses([&] { tg::emit::verilog(n, naive); }, "head.context table needs the tree style");
+  refuses([&] { tg::bitslice::Engine e(n); }, "the bit-sliced evaluator");
+  tg::Model plain = tg::random_model([&] { auto p = o; p.context = 0; return p; }());
+  refuses([&] { tg::emit::verilog(tg::ir::from_model(plain), lo); }, "--context-load: the model has no head.context");
 }
 
 TEST(Netlist, PassesRemoveWhatDegenerateModelsCarry) {
