@@ -65,7 +65,10 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt);
 // Header-only bit-exact C++ reference model in namespace `ns`.
 std::string cpp_reference(const ir::Netlist& n, const std::string& ns);
 // Glue header for the Verilator bench: port widths and bit accessors for module `top`.
-std::string verilator_glue(const ir::Netlist& n, const std::string& top, int pipeline_head = 0);
+// With context_load: the head.context words and glue_ctx_write() for benches that load the
+// table through the core's write port (gen --context-load).
+std::string verilator_glue(const ir::Netlist& n, const std::string& top, int pipeline_head = 0,
+                           bool context_load = false);
 
 // Widths shared by the emitters and the benches.
 struct Widths {
@@ -83,6 +86,17 @@ struct TokenFold {
   int code_bits = 0;         // width of the last-token code; 0 when nothing folds
 };
 TokenFold token_fold(const ir::Netlist& n);
+// The head.context memory: word a = {code before, last code} (code_bits each) holds one
+// field_bits-wide field per column, the entry minus the column's smallest, column 0 lowest;
+// words[a] is its bits, most significant first (all zero for rows the codes never reach).
+// Byte address of the head.context image in the SPI flash (gen --context-load; the bitstream
+// sits at 0 and takes well under 1 MiB on every iCE40).
+inline constexpr int kContextFlashAddr = 0x100000;
+struct ContextWords {
+  int code_bits = 0, addr_bits = 0, field_bits = 0, bits = 0;
+  std::vector<std::string> words;
+};
+ContextWords context_words(const ir::Netlist& n);
 // Width of the comb form's h / h_next ports under `opt`: the registers, then the code.
 int comb_state_bits(const ir::Netlist& n, const VerilogOptions& opt);
 

@@ -429,7 +429,7 @@ std::string cpp_reference(const ir::Netlist& n, const std::string& ns) {
   return o.str();
 }
 
-std::string verilator_glue(const ir::Netlist& n, const std::string& top, int pipeline_head) {
+std::string verilator_glue(const ir::Netlist& n, const std::string& top, int pipeline_head, bool context_load) {
   Widths w = widths(n);
   std::ostringstream o;
   o << header_comment(n, "//");
@@ -451,6 +451,26 @@ std::string verilator_glue(const ir::Netlist& n, const std::string& top, int pip
   o << "inline bool glue_state_bit(const TgCore& m, int i) { return " << bit_of("state", w.regs) << "; }\n";
   o << "inline bool glue_logits_bit(const TgCore& m, int i) { return " << bit_of("logits", w.logit_bits * n.vocab)
     << "; }\n";
+  const bool load = context_load && n.has_context();
+  if (load) {
+    const ContextWords cw = context_words(n);
+    o << fmt::format("// gen --context-load: the head.context table, loaded through ctx_we / ctx_waddr / ctx_wdata.\n"
+                     "inline constexpr bool kGlueContextLoad = true;\ninline constexpr int kGlueCtxRows = {};\n",
+                     cw.words.size());
+    o << fmt::format("inline constexpr uint64_t kGlueCtxWords[{}] = {{", cw.words.size());
+    for (size_t a = 0; a < cw.words.size(); ++a) {
+      uint64_t v = 0;
+      for (char c : cw.words[a]) v = 2 * v + (c == '1');
+      o << (a % 8 ? " " : "\n  ") << fmt::format("0x{:x}ull,", v);
+    }
+    o << "\n};\n";
+    o << "inline void glue_ctx_write(TgCore& m, bool we, unsigned a, uint64_t w) {\n"
+         "  m.ctx_we = we;\n  m.ctx_waddr = a;\n  m.ctx_wdata = w;\n}\n";
+  } else {
+    o << "inline constexpr bool kGlueContextLoad = false;\ninline constexpr int kGlueCtxRows = 0;\n"
+         "inline constexpr uint64_t kGlueCtxWords[1] = {0};\n"
+         "inline void glue_ctx_write(TgCore&, bool, unsigned, uint64_t) {}\n";
+  }
   o << "inline int32_t glue_logit(const TgCore& m, int v) {\n  int64_t x = 0;\n"
        "  for (int b = 0; b < kGlueLogitBits; ++b) x |= int64_t(glue_logits_bit(m, v * kGlueLogitBits + b)) << b;\n"
        "  if (x >> (kGlueLogitBits - 1)) x -= int64_t(1) << kGlueLogitBits;\n  return int32_t(x);\n}\n";

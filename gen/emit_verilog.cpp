@@ -82,6 +82,31 @@ TokenFold token_fold(const ir::Netlist& n) {
   return f;
 }
 
+ContextWords context_words(const ir::Netlist& n) {
+  ContextWords c;
+  if (!n.has_context()) return c;
+  const int F = int(n.context_logits.size());
+  c.code_bits = unsigned_bits(n.vocab);
+  c.addr_bits = 2 * c.code_bits;
+  for (int i = 0; i < F; ++i) {
+    auto [lo, hi] = n.context_column_range(i);
+    c.field_bits = std::max(c.field_bits, unsigned_bits(int64_t(hi) - lo));
+  }
+  c.bits = c.field_bits * F;
+  c.words.assign(size_t(1) << c.addr_bits, std::string(size_t(c.bits), '0'));
+  for (int cp = 0; cp <= n.vocab; ++cp)
+    for (int cl = 0; cl <= n.vocab; ++cl) {
+      const int row = cp * (n.vocab + 1) + cl;
+      std::string& bits = c.words[size_t((cp << c.code_bits) | cl)];
+      for (int i = 0; i < F; ++i) {
+        const int64_t val = int64_t(n.context.at(row, i)) - n.context_column_range(i).first;
+        for (int j = 0; j < c.field_bits; ++j)
+          if ((val >> j) & 1) bits[size_t(c.bits - 1 - (i * c.field_bits + j))] = '1';
+      }
+    }
+  return c;
+}
+
 int comb_state_bits(const ir::Netlist& n, const VerilogOptions& opt) {
   return widths(n).regs + (opt.fold_token_units ? token_fold(n).code_bits : 0);
 }
@@ -338,7 +363,14 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   if (CTX && naive) throw Error("a head.context table needs the tree style");
   if (CTX && opt.comb)
     throw Error("internal error: the comb form has no head.context table (tritgate equiv proves the netlist without it)");
-  if (opt.context_load && !CTX) throw Error("--context-load: the model has no head.context table");
+  if (opt.context_load && CTX && context_words(n).bits > 64)
+    throw Error(fmt::format("--context-load: the head.context word is {} bits; a loaded table holds at most 64 (the "
+                            "iCE40 UP5K's four 16-bit SPRAMs)",
+                            context_words(n).bits));
+  if (opt.context_load && CTX && context_words(n).addr_bits > 14)
+    throw Error(fmt::format("--context-load: {} address bits (vocabulary {}); a loaded table holds at most 16384 rows "
+                            "(vocabularies up to 127)",
+                            context_words(n).addr_bits, n.vocab));
   Widths w = widths(n);
   const int R = int(n.regs.size());
   const int TB = n.token_bits;
@@ -369,19 +401,12 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
     if (P > 0) o << "  output wire in_ready,\n";
     o << fmt::format("  output wire [{}:0] out_token,\n", TB - 1);
     o << fmt::format("  output wire [{}:0] state,\n", w.regs - 1);
-    if (opt.context_load) {
+    if (opt.context_load && CTX) {
       // The context table has no initial contents: a loader writes it while rst is held.
-      const int xb = unsigned_bits(n.vocab), xw = std::max(1, [&] {
-        int e = 0;
-        for (int i = 0; i < int(n.context_logits.size()); ++i) {
-          auto [lo, hi] = n.context_column_range(i);
-          e = std::max(e, unsigned_bits(int64_t(hi) - lo));
-        }
-        return e * int(n.context_logits.size());
-      }());
+      const ContextWords cw = context_words(n);
       o << "  input  wire ctx_we,\n";
-      o << fmt::format("  input  wire [{}:0] ctx_waddr,\n", 2 * xb - 1);
-      o << fmt::format("  input  wire [{}:0] ctx_wdata,\n", xw - 1);
+      o << fmt::format("  input  wire [{}:0] ctx_waddr,\n", cw.addr_bits - 1);
+      o << fmt::format("  input  wire [{}:0] ctx_wdata,\n", std::max(1, cw.bits) - 1);
     }
     o << fmt::format("  output wire [{}:0] logits\n);\n", LW * n.vocab - 1);
     o << fmt::format("  wire [{}:0] tok = gen ? out_token : in_token;\n", TB - 1);
@@ -889,18 +914,10 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
       o << fmt::format("  reg  [{}:0] ctx_mem [0:{}];\n  reg  [{}:0] ctx_q;\n", XW - 1, (1 << XA) - 1, XW - 1);
       if (!opt.context_load) {
         o << "  initial begin  // rows {code before, last code}; rows left out are all-zero fields or never reached\n";
-        for (int cp = 0; cp <= n.vocab; ++cp)
-          for (int cl = 0; cl <= n.vocab; ++cl) {
-            const int row = cp * (n.vocab + 1) + cl;
-            std::string bits(size_t(XW), '0');
-            bool any = false;
-            for (int i = 0; i < F; ++i) {
-              const int64_t val = int64_t(n.context.at(row, i)) - n.context_column_range(i).first;
-              for (int j = 0; j < EW; ++j)
-                if ((val >> j) & 1) bits[size_t(XW - 1 - (i * EW + j))] = '1', any = true;
-            }
-            if (any) o << fmt::format("    ctx_mem[{}] = {}'h{};\n", (cp << XB) | cl, XW, bin_to_hex(bits));
-          }
+        const ContextWords cw = context_words(n);
+        for (size_t a = 0; a < cw.words.size(); ++a)
+          if (cw.words[a].find('1') != std::string::npos)
+            o << fmt::format("    ctx_mem[{}] = {}'h{};\n", a, XW, bin_to_hex(cw.words[a]));
         o << "  end\n";
       }
     }
@@ -1097,6 +1114,8 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
   if (CB > 0 && opt.comb && !code_read) unused.push_back("fold_code");
   if (CB > 0 && !opt.comb && !code_read && fold_w == 0) unused.push_back("fold_code_next");
   if (CTX && XW == 0) unused.push_back("ctx_last");
+  if (CTX && XW == 0 && opt.context_load)
+    for (const char* p : {"ctx_we", "ctx_waddr", "ctx_wdata"}) unused.push_back(p);
   bool tok_used = CTX;
   for (const auto& sm : n.sums) tok_used |= sm.table >= 0;
   if (!tok_used) unused.push_back("tok");

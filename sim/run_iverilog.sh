@@ -17,9 +17,14 @@ g++ -std=c++20 -O1 -DTG_PIPELINE_HEAD="${pipe:-0}" -I"$gen" -I"$root/gen" "$root
 # TG_IV_MIX="pgen pgap preset" sets the stimulus mix (default: ref_trace's 0.3 0.05 0.003).
 # shellcheck disable=SC2086
 "$work/ref_trace" "$work/stim.txt" "$work/expected.txt" "$n" "$seed" ${TG_IV_MIX:-}
-iverilog -g2012 -Wall -I"$gen" -o "$work/tb.vvp" -s tb_iverilog "$gen/tg_core.v" "$root/sim/tb_iverilog.v"
+# gen --context-load: the loader and the flash model join the bench, the flash holds tg_ctx.hex.
+extra=(); plus=()
+if grep -q '^`define TG_CTX_LOAD' "$gen/tg_config.vh"; then
+  extra=("$root/rtl_templates/tg_ctx_loader.v" "$root/sim/spi_flash_model.v"); plus=(+flash="$gen/tg_ctx.hex")
+fi
+iverilog -g2012 -Wall -I"$gen" -o "$work/tb.vvp" -s tb_iverilog "$gen/tg_core.v" "$root/sim/tb_iverilog.v" "${extra[@]}"
 t0=$(date +%s.%N)
-vvp -n "$work/tb.vvp" +stim="$work/stim.txt" +trace="$work/actual.txt" > "$work/vvp.log"
+vvp -n "$work/tb.vvp" +stim="$work/stim.txt" +trace="$work/actual.txt" "${plus[@]}" > "$work/vvp.log"
 t1=$(date +%s.%N)
 if ! cmp -s "$work/expected.txt" "$work/actual.txt"; then
   line=$( (cmp "$work/expected.txt" "$work/actual.txt" || true) | sed -n 's/.* line \([0-9]*\).*/\1/p')

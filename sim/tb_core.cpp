@@ -264,11 +264,19 @@ int main(int argc, char** argv) {
     return ok;
   };
 
-  // Reset.
+  // Reset. gen --context-load: the head.context table is written through the core's port
+  // first, with rst held, as a loader does.
   top->rst = 1;
   top->in_valid = 0;
   top->gen = 0;
   top->in_token = 0;
+  if (kGlueContextLoad) {
+    for (int row = 0; row < kGlueCtxRows; ++row) {
+      glue_ctx_write(*top, true, unsigned(row), kGlueCtxWords[row]);
+      tick();
+    }
+    glue_ctx_write(*top, false, 0, 0);
+  }
   tick();
   top->rst = 0;
   since_step = 0;

@@ -23,8 +23,28 @@ module tb_iverilog;
   reg ready_seen;
 `endif
 
+`ifdef TG_CTX_LOAD
+  // gen --context-load: the table comes from a flash image (+flash=tg_ctx.hex) through
+  // tg_ctx_loader, as on the board; the stimulus starts once the loader is done, the core held
+  // in reset until then.
+  wire ctx_done, ctx_we, flash_csn, flash_sck, flash_mosi, flash_miso;
+  wire [`TG_CTX_ADDR_BITS-1:0] ctx_waddr;
+  wire [`TG_CTX_WIDTH-1:0] ctx_wdata;
+  tg_ctx_loader #(.ADDR_BITS(`TG_CTX_ADDR_BITS), .WIDTH(`TG_CTX_WIDTH), .FLASH_ADDR(`TG_CTX_FLASH_ADDR),
+                  .WAKE_CYCLES(40)) loader (
+    .clk(clk), .done(ctx_done), .ctx_we(ctx_we), .ctx_waddr(ctx_waddr), .ctx_wdata(ctx_wdata),
+    .flash_csn(flash_csn), .flash_sck(flash_sck), .flash_mosi(flash_mosi), .flash_miso(flash_miso));
+  spi_flash_model #(.BYTES(`TG_CTX_IMAGE_BYTES), .BASE(`TG_CTX_FLASH_ADDR)) flash (
+    .csn(flash_csn), .sck(flash_sck), .mosi(flash_mosi), .miso(flash_miso));
+`endif
+
   `TG_CORE dut (
-    .clk(clk), .rst(rst), .in_valid(in_valid), .in_token(in_token), .gen(gen),
+`ifdef TG_CTX_LOAD
+    .clk(clk), .rst(rst | ~ctx_done), .ctx_we(ctx_we), .ctx_waddr(ctx_waddr), .ctx_wdata(ctx_wdata),
+`else
+    .clk(clk), .rst(rst),
+`endif
+    .in_valid(in_valid), .in_token(in_token), .gen(gen),
 `ifdef TG_HAS_READY
     .in_ready(in_ready),
 `endif
@@ -41,6 +61,9 @@ module tb_iverilog;
     fout = $fopen(trace, "w");
     if (fin == 0) begin $display("tb_iverilog: cannot open the stimulus"); $finish; end
     cycle = 0;
+`ifdef TG_CTX_LOAD
+    while (!ctx_done) begin #1 clk = 1'b0; #1 clk = 1'b1; #1; end
+`endif
     n = $fscanf(fin, "%h %h %h %h\n", r, v, g, t);
     while (n == 4) begin
       rst = r[0]; in_valid = v[0]; gen = g[0]; in_token = t[`TG_TOKEN_BITS-1:0];

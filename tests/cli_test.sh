@@ -60,7 +60,9 @@ expect_fail 1 "--fold-token-units needs the tree style" -- "$tg" gen "$work/good
 "$tg" gen "$work/ctx.json" -o "$work/gen_ctx" 2>/dev/null && grep -q "ctx_mem" "$work/gen_ctx/tg_core.v" && ok || bad "gen of a context model"
 expect_fail 1 "head.context table needs the tree style" -- "$tg" gen "$work/ctx.json" -o "$work/gen_ctx2" --style naive
 [ -e "$work/gen_ctx2" ] && bad "gen wrote output for an impossible option" || ok
-expect_fail 1 "--context-load: the model has no head.context" -- "$tg" gen "$work/good.json" -o "$work/gen_ctx3" --context-load
+"$tg" random-model --hidden 6 --vocab 200 --fanin 2 --seed 2 --context 2 -o "$work/ctx200.json" 2>/dev/null || bad "random-model vocab 200"
+expect_fail 1 "--context-load: 16 address bits (vocabulary 200)" -- "$tg" gen "$work/ctx200.json" -o "$work/gen_ctx3" --context-load
+[ -e "$work/gen_ctx3" ] && bad "gen wrote output for an impossible option" || ok
 expect_fail 1 "head.context" "tritgate gen --bitslice-cpp" -- "$tg" gen "$work/ctx.json" -o "$work/gen_ctx4" --bitslice-cpp
 printf 'eat a tea at ate ' > "$work/ctx.txt"  # the random model's vocabulary: " eta"
 "$tg" eval "$work/ctx.json" --corpus "$work/ctx.txt" --split all | grep -q "bits/char" && ok || bad "eval of a context model"

@@ -28,6 +28,17 @@ if "$root/sim/run_iverilog.sh" "$work/gen_bad" "$work/run_bad" 100 5 > "$work/ba
 fi
 grep -q "MISMATCH at cycle" "$work/bad.log" || { echo "FAIL: no mismatch report"; cat "$work/bad.log"; exit 1; }
 echo "PASS: corrupted design caught: $(head -1 "$work/bad.log")"
+if grep -q '^`define TG_CTX_LOAD' "$work/gen/tg_config.vh"; then
+  # A loaded head.context table: the same core with a corrupted flash image (every byte
+  # inverted) must be caught, so the table really travels through the flash and the loader.
+  cp -r "$work/gen" "$work/gen_flash"
+  while read -r b; do printf '%02x\n' $(( 0x$b ^ 0xff )); done < "$work/gen/tg_ctx.hex" > "$work/gen_flash/tg_ctx.hex"
+  if "$root/sim/run_iverilog.sh" "$work/gen_flash" "$work/run_flash" 300 5 > "$work/flash.log" 2>&1; then
+    echo "FAIL: Icarus run with a corrupted flash image matched the reference"; exit 1
+  fi
+  grep -q "MISMATCH at cycle" "$work/flash.log" || { echo "FAIL: no mismatch report"; cat "$work/flash.log"; exit 1; }
+  echo "PASS: corrupted flash image caught: $(head -1 "$work/flash.log")"
+fi
 if grep -q '^  assign in_ready = ' "$work/gen/tg_core.v"; then
   # Pipelined head: a core that steps while its prediction is still in flight must be caught.
   cp -r "$work/gen" "$work/gen_ready"

@@ -20,7 +20,8 @@ for f in tg_core.v tg_ref.hpp tg_glue.hpp; do
 done
 head -1 "$work/gen/tg_core.v" | grep -qx '`default_nettype none' || { echo "FAIL: tg_core.v does not start with \`default_nettype none"; exit 1; }
 verilator --lint-only -Wall "$work/gen/tg_core.v"
-verilator --lint-only -Wall -I"$work/gen" "$work/gen/tg_core.v" "$root/rtl_templates/tg_top_core.v" --top-module tg_top_core
+verilator --lint-only -Wall -I"$work/gen" "$work/gen/tg_core.v" "$root/rtl_templates/tg_top_core.v" \
+  "$root/rtl_templates/tg_ctx_loader.v" --top-module tg_top_core
 if [ "${TG_MUTATE:-0}" = 1 ]; then
   # Invert the first register's next value: the bench must report a mismatch and fail.
   sed -i '0,/      h\[0\] <= \(.*\);/s//      h[0] <= ~(\1);/' "$work/gen/tg_core.v"
