@@ -911,7 +911,10 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
                        int(n.vocab_bytes[size_t(n.context_logits[size_t(i)])]), lo, hi);
     }
     if (XW > 0) {
-      o << fmt::format("  reg  [{}:0] ctx_mem [0:{}];\n  reg  [{}:0] ctx_q;\n", XW - 1, (1 << XA) - 1, XW - 1);
+      // Loaded: a "huge" memory (yosys maps it to the iCE40 UP5K's SPRAM with synth_ice40 -spram,
+      // whatever its size; the block RAMs hold the token ROM).
+      o << fmt::format("  {}reg  [{}:0] ctx_mem [0:{}];\n  reg  [{}:0] ctx_q;\n",
+                       opt.context_load ? "(* ram_style = \"huge\" *) " : "", XW - 1, (1 << XA) - 1, XW - 1);
       if (!opt.context_load) {
         o << "  initial begin  // rows {code before, last code}; rows left out are all-zero fields or never reached\n";
         const ContextWords cw = context_words(n);

@@ -25,7 +25,7 @@ const std::vector<Device>& devices() {
 }
 
 struct Counts {
-  long luts = 0, ffs = 0, carries = 0, brams = 0, cells = 0;
+  long luts = 0, ffs = 0, carries = 0, brams = 0, sprams = 0, cells = 0;
   nlohmann::json by_type = nlohmann::json::object();
   long gates2 = 0;  // generic: two-input-gate equivalent
 };
@@ -46,6 +46,7 @@ Counts count_cells(const nlohmann::json& stat, const std::string& family, const 
       else if (t.rfind("SB_DFF", 0) == 0) c.ffs += n;
       else if (t == "SB_CARRY") c.carries += n;
       else if (t.rfind("SB_RAM", 0) == 0) c.brams += n;
+      else if (t == "SB_SPRAM256KA") c.sprams += n;
     } else if (family == "ecp5") {
       if (t == "LUT4") c.luts += n;
       else if (t == "TRELLIS_FF") c.ffs += n;
@@ -138,6 +139,13 @@ int cmd_synth_report(const std::vector<std::string>& args, const std::string&) {
                             "route (gen --token-rom puts the token tables there: drop it or use a larger device).",
                             c.brams, dev.name, dev.brams));
   }
+  const long spram_cap = dev.name == "up5k" ? 4 : dev.name == "up3k" ? 4 : 0;
+  if (dev.family == "ice40" && c.sprams > spram_cap) {
+    throw Error(fmt::format("the design needs {} SPRAM blocks but the {} has {}: it does not fit; stopping before place "
+                            "and route (a head.context table loaded with gen --context-load lives there: the iCE40 "
+                            "UltraPlus parts have 4, the HX/LP parts none).",
+                            c.sprams, dev.name, spram_cap));
+  }
   if (stage == "fit") {
     std::cerr << fmt::format("fit: {} LUTs of {} on {} ({:.1f}%)\n", c.luts, dev.luts, dev.name,
                              dev.luts ? 100.0 * double(c.luts) / dev.luts : 0.0);
@@ -156,6 +164,10 @@ int cmd_synth_report(const std::vector<std::string>& args, const std::string&) {
   r["carries"] = c.carries;
   r["brams"] = c.brams;
   r["bram_capacity"] = dev.brams;
+  if (dev.family == "ice40") {
+    r["sprams"] = c.sprams;
+    r["spram_capacity"] = spram_cap;
+  }
   r["cells_by_type"] = c.by_type;
   if (dev.family == "generic") r["gate2_equivalent"] = c.gates2;
   if (!board_stat.empty()) {

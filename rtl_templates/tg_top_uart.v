@@ -29,7 +29,14 @@ module tg_top_uart #(
   input  wire clk,
   input  wire uart_rx,
   output wire uart_tx,
-  output wire flash_cs_n  // held high: keeps the configuration flash off the shared SPI pins
+`ifdef TG_CTX_LOAD
+  // gen --context-load: tg_ctx_loader reads the head.context table from the SPI flash after
+  // configuration; the whole top stays in reset until it is done (about 0.2 s at 12 MHz).
+  output wire flash_sck,
+  output wire flash_mosi,
+  input  wire flash_miso,
+`endif
+  output wire flash_cs_n  // without a loaded table, held high: keeps the flash off the SPI pins
 );
   localparam integer TB = `TG_TOKEN_BITS;
   localparam integer V  = `TG_VOCAB;
@@ -49,13 +56,25 @@ module tg_top_uart #(
 
   localparam [7:0] CMD_GEN = 8'h02, CMD_STOP = 8'h03, CMD_GEN_DEFAULT = 8'h04, CMD_RESET = 8'h12;
 
+`ifdef TG_CTX_LOAD
+  wire                         ctx_done, ctx_we;
+  wire [`TG_CTX_ADDR_BITS-1:0] ctx_waddr;
+  wire [`TG_CTX_WIDTH-1:0]     ctx_wdata;
+  tg_ctx_loader #(.ADDR_BITS(`TG_CTX_ADDR_BITS), .WIDTH(`TG_CTX_WIDTH), .FLASH_ADDR(`TG_CTX_FLASH_ADDR)) loader (
+    .clk(clk), .done(ctx_done), .ctx_we(ctx_we), .ctx_waddr(ctx_waddr), .ctx_wdata(ctx_wdata),
+    .flash_csn(flash_cs_n), .flash_sck(flash_sck), .flash_mosi(flash_mosi), .flash_miso(flash_miso)
+  );
+`else
+  wire ctx_done = 1'b1;
   assign flash_cs_n = 1'b1;
+`endif
 
   `include "tg_vocab.vh"
 
-  // Power-on reset: the flip-flops start at zero after configuration.
+  // Power-on reset: the flip-flops start at zero after configuration (and, with a loaded
+  // head.context table, the reset lasts until the loader is done).
   reg [3:0] por = 4'd0;
-  wire      rst = por != 4'hf;
+  wire      rst = por != 4'hf || !ctx_done;
   always @(posedge clk)
     if (rst) por <= por + 4'd1;
 
@@ -157,6 +176,9 @@ module tg_top_uart #(
   `TG_CORE core (
     .clk(clk), .rst(core_rst), .in_valid(core_step), .in_token(prompt_step ? prompt_tok : pred_q), .gen(1'b0),
     .out_valid(), .out_token(), .state(), .logits(logits)
+`ifdef TG_CTX_LOAD
+    , .ctx_we(ctx_we), .ctx_waddr(ctx_waddr), .ctx_wdata(ctx_wdata)
+`endif
   );
   /* verilator lint_on PINCONNECTEMPTY */
 endmodule

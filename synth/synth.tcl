@@ -6,6 +6,7 @@
 #   TG_OUT     output directory: synth.json (netlist) and stat.json (cell counts)
 #   TG_DEFINES optional space-separated -D options for read_verilog
 #   TG_PRE     optional yosys commands run after reading, separated by ';' (e.g. chparam)
+#   TG_SYNTH_OPTS optional options of the family's synth command (the UP5K boards: -spram)
 # Run: yosys -c synth/synth.tcl
 yosys -import
 set family $::env(TG_FAMILY)
@@ -13,6 +14,7 @@ set top    $::env(TG_TOP)
 set gen    $::env(TG_GEN)
 set out    $::env(TG_OUT)
 set defs   [expr {[info exists ::env(TG_DEFINES)] ? $::env(TG_DEFINES) : ""}]
+set sopts  [expr {[info exists ::env(TG_SYNTH_OPTS)] ? $::env(TG_SYNTH_OPTS) : ""}]
 
 read_verilog -I$gen {*}$defs $gen/tg_core.v {*}$::env(TG_SRCS)
 if {[info exists ::env(TG_PRE)]} {
@@ -23,7 +25,7 @@ if {[info exists ::env(TG_PRE)]} {
 }
 
 switch $family {
-  ice40   { synth_ice40 -top $top -json $out/synth.json }
+  ice40   { synth_ice40 -top $top -json $out/synth.json {*}$sopts }
   ecp5    { synth_ecp5 -top $top -json $out/synth.json }
   xilinx  { synth_xilinx -top $top -family xc7 -json $out/synth.json }
   generic {

@@ -17,6 +17,19 @@ grep -Eq '"luts": [1-9][0-9]*' "$r" || { echo "FAIL: no LUTs"; exit 1; }
 test -s build/ice40/flowtiny/top.bin
 echo "ok: ice40 report $(tr -d '\n ' < "$r" | grep -o '"luts":[0-9]*'), $(grep -o '"fmax_mhz": [0-9.]*' "$r")"
 
+# A two-token table (head.context) on the UP5K: the board flags make it loadable
+# (--context-load: no contents, the flash image written beside the core), the top gains the
+# loader and the flash pins, and the report counts SPRAMs.
+"$tg" random-model --hidden 8 --vocab 40 --fanin 3 --seed 5 --context 16 -o "$work/flowctx.json" 2>/dev/null
+make --no-print-directory synth BOARD=ice40 MODEL="$work/flowctx.json" TG="$tg" > "$work/ctx.log" 2>&1 || { tail -30 "$work/ctx.log"; exit 1; }
+r=build/ice40/flowctx/report.json
+test -s build/ice40/flowctx/gen/tg_ctx.bin || { echo "FAIL: no flash image"; exit 1; }
+grep -q '^`define TG_CTX_LOAD' build/ice40/flowctx/gen/tg_config.vh || { echo "FAIL: tg_config.vh lacks TG_CTX_LOAD"; exit 1; }
+grep -Eq '"sprams": [1-9]' "$r" || { echo "FAIL: the table is not in SPRAM"; grep -o '"sprams": [0-9]*' "$r"; exit 1; }
+grep -q '"spram_capacity": 4' "$r" || { echo "FAIL: no SPRAM capacity"; exit 1; }
+grep -q 'flash_miso' build/ice40/flowctx/yosys.log || grep -q 'tg_ctx_loader' build/ice40/flowctx/yosys.log || { echo "FAIL: no loader in the top"; exit 1; }
+echo "ok: context table on the UP5K: $(grep -o '"sprams": [0-9]*' "$r") SPRAM, $(tr -d '\n ' < "$r" | grep -o '"luts":[0-9]*')"
+
 # Too large: stops before synthesis with the estimate and the capacity.
 "$tg" random-model --hidden 2048 --vocab 8 --fanin 16 --seed 1 -o "$work/huge.json" 2>/dev/null
 if make --no-print-directory synth BOARD=ice40 MODEL="$work/huge.json" TG="$tg" > "$work/huge.log" 2>&1; then

@@ -8,7 +8,9 @@
 #
 # Each row is HIDDEN:FANIN:HEAD_FANIN:STEPS:RECIPE, RECIPE one of
 #   sh    the H = 256 recipe of bench/quality/RESULTS.md (gated, --delta 0.3, --qat-lr 1.333e-2)
-#   up5k  the command of models/default.json (gated, --weight-ema 0.999, --head-token 4)
+#   up5k  stop 16's models/default.json (gated, --weight-ema 0.999, --head-token 4)
+#   ctx   the command of models/default.json: up5k with --head-context 16 (a table of the last
+#         two tokens; its LUT4 here leaves the table's memory out, as it does block RAM)
 # Per row, three jobs (JOBS at a time, one thread each, so rows that run side by side share the
 # machine alike):
 #   int    tritgate train RECIPE --steps N                         (float stages: the first N/2)
@@ -22,7 +24,7 @@
 set -euo pipefail
 TG=${TG:-build/tritgate}
 CORPUS=${CORPUS:-../shared/data/tinyshakespeare.txt}
-ROWS=${ROWS:-"64:5:16:6000:up5k 64:8:16:3000:sh 128:8:16:3000:sh 256:8:16:3000:sh"}
+ROWS=${ROWS:-"64:8:16:3000:sh 128:8:16:3000:sh 256:8:16:3000:sh 64:5:16:6000:up5k 64:5:16:6000:ctx"}
 SEED=${SEED:-1}
 JOBS=${JOBS:-2}
 OUT=${OUT:-/tmp/tg_bench_quality}
@@ -38,7 +40,8 @@ recipe() {
   case $1 in
     sh) echo "--cell gated --threads 1 --surrogate int --stochastic --soft-frac 0.3 --tau-end 0.05 --lr 2e-2 --qat-lr 1.333e-2 --delta 0.3" ;;
     up5k) echo "--cell gated --threads 1 --lr 2e-2 --surrogate int --stochastic --soft-frac 0.3 --tau-end 0.05 --weight-ema 0.999 --head-token 4" ;;
-    *) echo "run.sh: unknown recipe '$1' (sh, up5k)" >&2; return 1 ;;
+    ctx) echo "--cell gated --threads 1 --lr 2e-2 --surrogate int --stochastic --soft-frac 0.3 --tau-end 0.05 --weight-ema 0.999 --head-token 4 --head-context 16" ;;
+    *) echo "run.sh: unknown recipe '$1' (sh, up5k, ctx)" >&2; return 1 ;;
   esac
 }
 throttle() { while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done; }
@@ -90,6 +93,7 @@ H, K, K2, N, R = row.split(":")
 m = json.load(open(f"{out}/{tag}.json")); p = m["provenance"]
 V = len(m["vocab"]); h = p["hidden"]; banks = 2 if m["cell"] == "gated" else 1
 params = banks * (V * h + h * h + h) + V * h + V + (V * V if p.get("head_token", 0) else 0)
+params += (V + 1) ** 2 * p.get("head_context", 0)  # the table of the last two tokens
 def nz(rows):
     return sum(sum(c != "0" for c in r) if isinstance(r, str) else sum(1 for x in r if x) for r in rows)
 nzw = sum(nz(b["recurrent"]) for l in m["layers"] for b in [l] + ([l["gate"]] if "gate" in l else []))

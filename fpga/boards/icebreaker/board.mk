@@ -6,10 +6,13 @@ PACKAGE     := sg48
 CLK_FREQ_HZ := 12000000
 BAUD        := 115200
 PROGRAMMER  := iceprog
-TOP_SRC     := rtl_templates/uart_rx.v rtl_templates/uart_tx.v rtl_templates/tg_top_uart.v
+TOP_SRC     := rtl_templates/uart_rx.v rtl_templates/uart_tx.v rtl_templates/tg_top_uart.v rtl_templates/tg_ctx_loader.v
 TOP         := tg_top_uart
 PCF         := fpga/boards/icebreaker/pinout.pcf
 TIMING_MUST_MEET := 1
 # Generator options unless GEN_FLAGS is given: token tables in EBR, token-only units folded into the
 # head (the UART top has its own serial argmax).
-BOARD_GEN_FLAGS := --token-rom --token-rom-bits=480 --fold-token-units
+# A head.context table (if the model has one) goes to the four SPRAMs, loaded from the flash at
+# power-up (tg_ctx.bin at 1 MiB: make prog writes it).
+BOARD_GEN_FLAGS := --token-rom --token-rom-bits=480 --fold-token-units --context-load
+SYNTH_OPTS      := -spram
