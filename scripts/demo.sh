@@ -40,7 +40,7 @@ printf '  %-28s %s\n' "model" "$model ($(gval model_state_bits) state bits, voca
   "flip-flops" "$(val ffs)" \
   "block RAMs / capacity" "$(val brams) / $(val bram_capacity) (token ROM: $(gval token_rom))" \
   "SPRAMs / capacity" "$(val sprams) / $(val spram_capacity) (head.context columns: $(gval context_logits)$([ -f "$out/gen/tg_ctx.bin" ] && echo ", loaded from flash: $out/gen/tg_ctx.bin at 1 MiB"))" \
-  "val bits/char (provenance)" "$(grep -o '"val_bpc": [0-9.]*' "$model" | head -1 | cut -d: -f2 | tr -d ' ' | head -c 6)" \
+  "val bits/char (provenance)" "$(grep -o '"val_bpc": *[0-9.]*' "$model" | head -1 | cut -d: -f2 | tr -d ' ' | head -c 6)" \
   "Fmax" "$(val fmax_mhz) MHz (one token per clock teacher-forced; free-running every $(( $(gval pipeline_head) + 1 )))" \
   "flow seconds" "$(val seconds)" \
   "bitstream" "$out/top.bin" \

@@ -13,6 +13,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 for f in tg_core.v tg_config.vh tg_vocab.vh tg_ref.hpp; do
   [ -f "$gen/$f" ] || { echo "build_uart_tb: $gen/$f: missing (run tritgate gen first)" >&2; exit 2; }
 done
+if grep -q '^`define TG_CTX_LOAD' "$gen/tg_config.vh"; then
+  echo "build_uart_tb: $gen: a head.context table loaded from flash (gen --context-load); the UART bench has no" \
+       "flash model yet: generate without --context-load (GEN_FLAGS=...) to simulate the top" >&2
+  exit 2
+fi
 mkdir -p "$out"
 trace=()
 [ "${TG_TRACE:-0}" = 1 ] && trace=(--trace)
