@@ -916,11 +916,13 @@ std::string verilog(const ir::Netlist& n, const VerilogOptions& opt) {
       o << fmt::format("  {}reg  [{}:0] ctx_mem [0:{}];\n  reg  [{}:0] ctx_q;\n",
                        opt.context_load ? "(* ram_style = \"huge\" *) " : "", XW - 1, (1 << XA) - 1, XW - 1);
       if (!opt.context_load) {
-        o << "  initial begin  // rows {code before, last code}; rows left out are all-zero fields or never reached\n";
+        o << "  initial begin  // rows {code before, last code}; the rows left out are never reached\n";
         const ContextWords cw = context_words(n);
-        for (size_t a = 0; a < cw.words.size(); ++a)
-          if (cw.words[a].find('1') != std::string::npos)
+        for (int cp = 0; cp <= n.vocab; ++cp)
+          for (int cl = 0; cl <= n.vocab; ++cl) {
+            const size_t a = size_t((cp << XB) | cl);
             o << fmt::format("    ctx_mem[{}] = {}'h{};\n", a, XW, bin_to_hex(cw.words[a]));
+          }
         o << "  end\n";
       }
     }

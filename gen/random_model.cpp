@@ -164,6 +164,11 @@ Model random_model(const RandomModelOptions& o) {
     m.head.context_logits.assign(cols.begin(), cols.begin() + o.context);
     m.head.context = Matrix((o.vocab + 1) * (o.vocab + 1), o.context);
     for (int& e : m.head.context.w) e = r.chance(0.35) ? 0 : r.range(-3, 3);
+    // Some rows at every column's smallest entry (-3): all-zero memory words in the RTL, which an
+    // initialised memory must still write (a 4-state simulator reads X from an unwritten word).
+    for (int row = 0; row < m.head.context.rows; ++row)
+      if (r.chance(0.1))
+        for (int i = 0; i < o.context; ++i) m.head.context.at(row, i) = -3;
   }
   m.head.logit_scale = 0.5;
   m.provenance = {{"generator", fmt::format("tritgate {} random-model", kVersion)},

@@ -26,7 +26,7 @@ struct RandomModelOptions {
   // token-dependent gate, which keeps them from folding.
   int token_units = 0;
   // > 0: a head.context table of the last two tokens on this many distinct random logits,
-  // entries in [-3, 3] (about a third of them 0).
+  // entries in [-3, 3] (about a third of them 0; a tenth of the rows all -3).
   int context = 0;
   std::string command;  // recorded in provenance
 };
