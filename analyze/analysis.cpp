@@ -40,6 +40,17 @@ Aig machine_aig(const ir::Netlist& n) {
   Encoder enc(g, n);
   auto f = enc.frame(regs, tok);
   for (size_t r = 0; r < regs.size(); ++r) g.set_next(regs[r], enc.next(f, int(r)));
+  if (n.has_context()) {  // the codes of the last two tokens, reset to 0 (none), as the RTL holds them
+    Vec prev, last;
+    for (int i = 0; i < enc.code_bits(); ++i) prev.push_back(g.latch(fmt::format("ctx_prev[{}]", i), false));
+    for (int i = 0; i < enc.code_bits(); ++i) last.push_back(g.latch(fmt::format("ctx_last[{}]", i), false));
+    Vec code = enc.token_code(f);
+    for (int i = 0; i < enc.code_bits(); ++i) {
+      g.set_next(prev[size_t(i)], last[size_t(i)]);
+      g.set_next(last[size_t(i)], code[size_t(i)]);
+    }
+    enc.set_context(f, prev, last);
+  }
   Vec out = enc.argmax(f);
   for (size_t i = 0; i < out.size(); ++i) g.add_output(out[i], fmt::format("out_token[{}]", i));
   return g;
@@ -49,7 +60,10 @@ std::string machine_aag(const ir::Netlist& n) {
   Aig g = machine_aig(n);
   return g.to_aag({fmt::format("tritgate {} machine of model '{}' sha256 {}", kVersion, n.model_name, n.model_hash),
                    "inputs: the token code (least significant bit first); codes >= vocab are out of vocabulary",
-                   "latches: the kept state registers with their reset values (AIGER 1.9)",
+                   n.has_context() ? "latches: the kept state registers with their reset values (AIGER 1.9), then "
+                                     "ctx_prev and ctx_last, the head.context codes of the last two tokens (0: none or "
+                                     "out of the vocabulary, else token + 1)"
+                                   : "latches: the kept state registers with their reset values (AIGER 1.9)",
                    "outputs: argmax of the logits over the current state (lowest index wins ties)"});
 }
 
@@ -63,9 +77,17 @@ std::string transition_cnf(const ir::Netlist& n) {
   auto f = enc.frame(regs, tok);
   std::vector<Lit> roots, next;
   for (size_t r = 0; r < regs.size(); ++r) next.push_back(enc.next(f, int(r)));
+  Vec prev, last, code;
+  if (n.has_context()) {
+    for (int i = 0; i < enc.code_bits(); ++i) prev.push_back(g.input(fmt::format("ctx_prev[{}]", i)));
+    for (int i = 0; i < enc.code_bits(); ++i) last.push_back(g.input(fmt::format("ctx_last[{}]", i)));
+    code = enc.token_code(f);
+    enc.set_context(f, prev, last);
+  }
   Vec out = enc.argmax(f);
   roots = next;
   roots.insert(roots.end(), out.begin(), out.end());
+  roots.insert(roots.end(), code.begin(), code.end());
   Cnf c = tseitin(g, roots);
   c.comments.push_back(fmt::format("tritgate {} one-step transition relation of model '{}' sha256 {}", kVersion,
                                    n.model_name, n.model_hash));
@@ -77,6 +99,15 @@ std::string transition_cnf(const ir::Netlist& n) {
   for (size_t r = 0; r < regs.size(); ++r)
     c.comments.push_back(fmt::format("next {} = {}", n.regs[r].name, Cnf::lit(next[r])));
   for (size_t i = 0; i < out.size(); ++i) c.comments.push_back(fmt::format("out_token bit {} = {}", i, Cnf::lit(out[i])));
+  if (n.has_context()) {
+    c.comments.push_back("head.context: the logits also read the codes of the last two tokens (0: none or out of the");
+    c.comments.push_back("vocabulary, else token + 1; codes above the vocabulary size never occur); next ctx_prev =");
+    c.comments.push_back("ctx_last and next ctx_last = the token's code");
+    for (size_t i = 0; i < prev.size(); ++i) c.comments.push_back(fmt::format("ctx_prev bit {} = {}", i, Cnf::lit(prev[i])));
+    for (size_t i = 0; i < last.size(); ++i) c.comments.push_back(fmt::format("ctx_last bit {} = {}", i, Cnf::lit(last[i])));
+    for (size_t i = 0; i < code.size(); ++i)
+      c.comments.push_back(fmt::format("next ctx_last bit {} = {}", i, Cnf::lit(code[i])));
+  }
   return c.dimacs();
 }
 
@@ -331,7 +362,6 @@ json analyze_model(const Model& m, const std::string& model_path, const AnalyzeO
   // Passes with bookkeeping.
   auto t0 = std::chrono::steady_clock::now();
   ir::Netlist plain = ir::from_model(m);
-  ir::require_no_context(plain, "tritgate analyze");
   Tracked t = track_passes(plain);
   rep["passes"] = t.report;
   ir::Netlist dz = plain;  // every neuron present, zero weights dropped
@@ -339,7 +369,8 @@ json analyze_model(const Model& m, const std::string& model_path, const AnalyzeO
   timing["passes"] = since(t0);
   rep["model"] = {{"file", model_path},      {"name", m.name},           {"sha256", m.hash},
                   {"cell", m.cell},           {"layers", m.layers.size()}, {"state_bits", m.state_bits()},
-                  {"vocab", m.vocab_size()},  {"token_bits", m.token_bits()}};
+                  {"vocab", m.vocab_size()},  {"token_bits", m.token_bits()},
+                  {"head_context_logits", plain.context_logits.size()}};
   // Fates summary.
   json fc = json::object(), fr = json::object();
   for (const auto& b : plain.bits) {

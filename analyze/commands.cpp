@@ -105,7 +105,6 @@ int cmd_query(const std::vector<std::string>& args, const std::string&) {
   if (kind == "export") {
     if (cnf.empty() && aiger.empty()) throw Error("query export: give --cnf FILE and/or --aiger FILE");
     ir::Netlist n = ir::from_model(m);
-    ir::require_no_context(n, "tritgate query export");
     nlohmann::json rep;
     passes::run(n, plain ? std::vector<std::string>{"drop-zero"} : passes::default_pipeline(), rep);
     if (!cnf.empty()) write_file_atomic(cnf, analyze::transition_cnf(n));

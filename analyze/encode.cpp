@@ -101,11 +101,72 @@ Lit Encoder::bit(Frame& f, int b) {
   return r;
 }
 
+int Encoder::code_bits() const {
+  int w = 1;
+  while ((n_.vocab >> w) != 0) ++w;  // codes 0..vocab
+  return w;
+}
+
+Vec Encoder::token_code(Frame& f) {
+  Vec plus = g_.add_const(f.token, 1);
+  plus.resize(size_t(code_bits()), kFalse);  // valid tokens are < vocab, so token + 1 fits
+  Lit ok = token_valid(f);
+  return g_.mux_vec(ok, plus, Aig::constant(0, code_bits()));
+}
+
+Lit Encoder::code_valid(const Vec& code) { return lnot(g_.ge_const(code, n_.vocab + 1)); }
+
+void Encoder::set_context(Frame& f, Vec prev, Vec last) const {
+  if (int(prev.size()) != code_bits() || int(last.size()) != code_bits())
+    throw Error("internal error: head.context code width does not match the netlist");
+  f.ctx_prev = std::move(prev);
+  f.ctx_last = std::move(last);
+  f.ctx_mprev.clear();
+  f.ctx_mlast.clear();
+  f.ctx_cols.clear();
+}
+
+const std::pair<Vec, int64_t>& Encoder::context_column(Frame& f, int i) {
+  auto it = f.ctx_cols.find(i);
+  if (it != f.ctx_cols.end()) return it->second;
+  if (f.ctx_last.empty()) throw Error("internal error: the logits of a head.context model need the frame's context codes");
+  const int V1 = n_.vocab + 1;
+  auto decode = [&](const Vec& code, std::vector<Lit>& m) {
+    if (!m.empty()) return;
+    for (int x = 0; x < V1; ++x) {
+      std::vector<Lit> lits;
+      for (size_t b = 0; b < code.size(); ++b) lits.push_back(((x >> b) & 1) ? code[b] : lnot(code[b]));
+      m.push_back(g_.and_all(lits));
+    }
+  };
+  decode(f.ctx_prev, f.ctx_mprev);
+  decode(f.ctx_last, f.ctx_mlast);
+  auto [mn, mx] = n_.context_column_range(i);
+  int w = 0;
+  while (((int64_t(mx) - mn) >> w) != 0) ++w;
+  Vec v;
+  for (int b = 0; b < w; ++b) {
+    std::vector<Lit> terms;
+    for (int p = 0; p < V1; ++p) {
+      std::vector<Lit> on;
+      for (int l = 0; l < V1; ++l)
+        if (((n_.context.at(p * V1 + l, i) - mn) >> b) & 1) on.push_back(f.ctx_mlast[size_t(l)]);
+      if (!on.empty()) terms.push_back(g_.and_(f.ctx_mprev[size_t(p)], g_.or_all(on)));
+    }
+    v.push_back(g_.or_all(terms));
+  }
+  return f.ctx_cols.emplace(i, std::make_pair(v, int64_t(mn))).first->second;
+}
+
 std::vector<Vec> Encoder::logit_vecs(Frame& f) {
   std::vector<std::pair<Vec, int64_t>> z;
   int64_t m = 0;
   for (size_t v = 0; v < n_.logits.size(); ++v) {
     z.push_back(sum(f, n_.logits[v]));
+    if (int i = n_.context_column(int(v)); i >= 0) {
+      const auto& [cv, cmin] = context_column(f, i);
+      z.back() = {g_.add(z.back().first, cv), z.back().second + cmin};
+    }
     m = v == 0 ? z.back().second : std::min(m, z.back().second);
   }
   std::vector<Vec> out;

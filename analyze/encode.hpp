@@ -9,6 +9,14 @@
 // and the argmax is a linear scan keeping the first maximum, as the semantics define it.
 // S is a popcount (adder tree) plus the table's bit vector; a table bit is the OR of the
 // decoded token codes whose shifted entry has that bit set.
+//
+// A model with a head.context table (ir::Netlist::context) adds to some logits an entry chosen by
+// the codes of the last two tokens consumed (0: none or out of the vocabulary, else token + 1).
+// Those codes are not state registers of the netlist; a frame that encodes logits carries them as
+// two code vectors (set_context): latches in the machine, free inputs in a one-step question,
+// the earlier frames' token codes in an unrolling. Column i's entry is looked up shifted by its
+// smallest entry, like a token table: bit b is OR over c_prev of [c_prev] AND (OR of the c_last
+// codes whose shifted entry has bit b). Codes above vocab (which no token produces) add nothing.
 #pragma once
 #include <map>
 
@@ -26,6 +34,9 @@ class Encoder {
     std::map<int, std::pair<Vec, int64_t>> sums;
     std::map<int, std::pair<Vec, int64_t>> tables;  // shifted lookup, shift
     std::vector<Lit> minterms;
+    Vec ctx_prev, ctx_last;  // head.context codes (code_bits() literals each); empty: not set
+    std::vector<Lit> ctx_mprev, ctx_mlast;           // decoded codes 0..vocab
+    std::map<int, std::pair<Vec, int64_t>> ctx_cols;  // shifted lookup, shift, per column
   };
   static constexpr Lit kUnset = 0xffffffffu;
 
@@ -45,9 +56,18 @@ class Encoder {
   // The token code is in the vocabulary (< vocab).
   Lit token_valid(Frame& f);
   Lit token_is(Frame& f, int code);
+  // head.context codes: their width, the code of this frame's token (token + 1, 0 when out of
+  // the vocabulary), and code <= vocab (a code some history produces).
+  int code_bits() const;
+  Vec token_code(Frame& f);
+  Lit code_valid(const Vec& code);
+  // Sets the codes of the last two tokens consumed before this frame's state (needed by the
+  // logits of a model with a head.context table).
+  void set_context(Frame& f, Vec prev, Vec last) const;
 
  private:
   std::vector<Vec> logit_vecs(Frame& f);
+  const std::pair<Vec, int64_t>& context_column(Frame& f, int i);
   Aig& g_;
   const ir::Netlist& n_;
 };

@@ -112,6 +112,12 @@ struct Querier::Impl {
       if (st[r]) on += (k++ ? "," : "") + q.n_.regs[r].name;
     return fmt::format("{{{}}} on, the other {} registers off", on, st.size() - size_t(k));
   }
+  std::string context_str(const std::vector<int>& codes) const {
+    std::string s;
+    for (size_t i = 0; i < codes.size(); ++i)
+      s += (i ? ", " : "") + (codes[i] == 0 ? std::string("none") : tok_str(codes[i] - 1));
+    return s;
+  }
   std::vector<uint8_t> reset_state() const {
     std::vector<uint8_t> s;
     for (const auto& r : q.n_.regs) s.push_back(r.reset);
@@ -131,13 +137,18 @@ struct Querier::Impl {
     if (w.step >= 0) j["step"] = w.step;
     if (w.token >= 0) j["token"] = w.token;
     if (!w.what.empty()) j["what"] = w.what;
+    if (!w.context.empty()) {
+      j["context_codes"] = w.context;
+      std::string ctx;
+      for (int c : w.context) ctx += c == 0 ? std::string("(none)") : token_label(q.n_, c - 1);
+      j["context_labels"] = ctx;
+    }
     return j;
   }
 };
 
 Querier::Querier(const Model& m, const QueryOptions& o) : m_(m), o_(o) {
   n_ = ir::from_model(m_);
-  ir::require_no_context(n_, "tritgate query");
   passes::drop_zero(n_);
   n_.verify("drop-zero");
   solver_ = std::make_unique<Solver>(o.solver);
@@ -202,13 +213,27 @@ QueryResult Querier::emit(int c, int limit) {
   for (const auto& r : n_.regs) regs.push_back(g.input(r.name));
   Encoder enc(g, n_);
   auto f = enc.frame(regs, Vec(size_t(n_.token_bits), kFalse));
+  // A head.context model's prediction also reads the codes of the last two tokens: free inputs
+  // here, limited to the codes a history produces.
+  Vec cprev, clast;
+  std::vector<Lit> roots;
+  if (n_.has_context()) {
+    for (int i = 0; i < enc.code_bits(); ++i) cprev.push_back(g.input(fmt::format("ctx_prev[{}]", i)));
+    for (int i = 0; i < enc.code_bits(); ++i) clast.push_back(g.input(fmt::format("ctx_last[{}]", i)));
+    enc.set_context(f, cprev, clast);
+    roots.push_back(enc.code_valid(cprev));
+    roots.push_back(enc.code_valid(clast));
+  }
   Lit e = enc.emits(f, c);
+  roots.push_back(e);
   std::vector<int> logit_bits;
   for (int s : n_.logits)
     for (const auto& t : n_.sums[size_t(s)].terms) logit_bits.push_back(t.bit);
   std::vector<int> support = support_regs(n_, logit_bits);
-  Cnf cnf = tseitin(g, {e});
-  cnf.unit(e);
+  Cnf cnf = tseitin(g, roots);
+  for (Lit l : roots) cnf.unit(l);
+  std::vector<Lit> ctx_bits = cprev;
+  ctx_bits.insert(ctx_bits.end(), clast.begin(), clast.end());
   QueryResult res;
   res.detail["head_support"] = support.size();
   bool done = false;
@@ -222,14 +247,17 @@ QueryResult Querier::emit(int c, int limit) {
     Witness w;
     w.state.assign(n_.regs.size(), 0);
     for (int r : support) w.state[size_t(r)] = s.value(regs[size_t(r)]);
+    if (n_.has_context()) w.context = {im.decode(s, cprev), im.decode(s, clast)};
     // Replay on the interpreter before reporting.
     ir::Netlist c2 = with_start(n_, w.state);
     ir::Sim sim(c2);
+    if (n_.has_context()) sim.set_context(w.context[0], w.context[1]);
     if (sim.argmax() != c)
       throw Error(fmt::format("internal error: emit witness does not replay: ir::Sim predicts {} instead of {}", sim.argmax(), c));
     res.witnesses.push_back(w);
     std::vector<int> block;  // exclude this assignment of the head's support
     for (int r : support) block.push_back(w.state[size_t(r)] ? -Cnf::lit(regs[size_t(r)]) : Cnf::lit(regs[size_t(r)]));
+    for (Lit l : ctx_bits) block.push_back(s.value(l) ? -Cnf::lit(l) : Cnf::lit(l));
     if (block.empty()) {
       done = true;
       break;
@@ -241,22 +269,30 @@ QueryResult Querier::emit(int c, int limit) {
   std::string who = fmt::format("token {}", im.tok_str(c));
   if (k > 0) {
     res.answer = "yes";
-    res.text = fmt::format("yes: {} is the argmax from state {}\n", who, im.state_str(res.witnesses[0].state));
+    res.text = fmt::format("yes: {} is the argmax from state {}{}\n", who, im.state_str(res.witnesses[0].state),
+                           n_.has_context() ? " after the tokens (" + im.context_str(res.witnesses[0].context) + ")" : "");
     res.text += fmt::format("  (replayed on ir::Sim; the head reads {} of {} registers, the other {} are free)\n", support.size(),
                             n_.regs.size(), free_regs);
     if (limit > 1) {
       std::string count = done ? fmt::format("exactly {}", k) : fmt::format("at least {} (limit or timeout reached)", k);
-      res.text += fmt::format("  {} assignments of the head's {} support registers emit it, each extending to 2^{} states\n",
-                              count, support.size(), free_regs);
-      for (const auto& w : res.witnesses) res.text += "  state " + im.state_str(w.state) + "\n";
+      res.text += fmt::format("  {} assignments of the head's {} support registers{} emit it, each extending to 2^{} states\n",
+                              count, support.size(), n_.has_context() ? " and the last two tokens" : "", free_regs);
+      for (const auto& w : res.witnesses)
+        res.text += "  state " + im.state_str(w.state) +
+                    (n_.has_context() ? " after (" + im.context_str(w.context) + ")" : std::string()) + "\n";
       res.detail["count"] = k;
       res.detail["count_exact"] = done;
     }
   } else if (done) {
     res.answer = "no";
-    res.text = fmt::format("no: no state emits {} (proved for all 2^{} states; the argmax is a function of the state "
-                           "alone)\n",
-                           who, n_.regs.size());
+    res.text = n_.has_context()
+                   ? fmt::format("no: no state emits {} after any two tokens (proved for all 2^{} states and all {} "
+                                 "pairs of head.context codes; the argmax is a function of the state and the last two "
+                                 "tokens)\n",
+                                 who, n_.regs.size(), (n_.vocab + 1) * (n_.vocab + 1))
+                   : fmt::format("no: no state emits {} (proved for all 2^{} states; the argmax is a function of the "
+                                 "state alone)\n",
+                                 who, n_.regs.size());
   } else {
     res.answer = "timeout";
     res.text = fmt::format("timeout: {} s ran out before the solver answered whether {} can be emitted\n", o_.timeout_s, who);
@@ -279,7 +315,7 @@ QueryResult Querier::activate(const std::string& neuron, int steps) {
   if (reg >= 0 && n_.regs[size_t(reg)].reset) {
     res.answer = "yes";
     res.text = fmt::format("yes: {} is already on in the reset state (step 0)\n", name);
-    res.witnesses.push_back(Witness{{}, {}, 0, -1, ""});
+    res.witnesses.push_back(Witness{{}, {}, 0, -1, "", {}});
     return res;
   }
   int target_bit = reg >= 0 ? n_.regs[size_t(reg)].next : cmp;
@@ -397,6 +433,12 @@ QueryResult Querier::reach(const std::vector<int>& text, int steps) {
       Vec tk = t < d ? im.token_inputs(g, t, cons, enc) : Vec(size_t(n_.token_bits), kFalse);
       toks.push_back(tk);
       frames.push_back(enc.frame(regs, tk));
+      if (n_.has_context()) {  // frame t reads the codes of tokens t-2 and t-1
+        Vec none = Aig::constant(0, enc.code_bits());
+        Vec prev = t >= 2 ? enc.token_code(frames[size_t(t - 2)]) : none;
+        Vec last = t >= 1 ? enc.token_code(frames[size_t(t - 1)]) : none;
+        enc.set_context(frames.back(), prev, last);
+      }
       if (t == d) break;
       std::vector<Lit> nx(regs.size(), kFalse);
       for (size_t r = 0; r < regs.size(); ++r)

@@ -30,6 +30,7 @@ struct Witness {
   int step = -1;               // activate: first step at which the neuron is on
   int token = -1;              // flip: the token
   std::string what;            // flip: which change it shows
+  std::vector<int> context;    // emit, head.context models: codes of the last two tokens (0: none, else token + 1)
 };
 
 struct QueryResult {

@@ -205,7 +205,6 @@ int cmd_cosim(const std::vector<std::string>& args, const std::string&) {
   train::LM f = train::load_float_model(o.ckpt, m);  // names what does not match
   if (f->cfg.vocab != V) throw Error(fmt::format("{}: vocabulary of {} entries, the model file has {}", o.ckpt, f->cfg.vocab, V));
   ir::Netlist n = ir::from_model(m);
-  ir::require_no_context(n, "tritgate cosim");
   nlohmann::json prep;
   passes::run(n, passes::default_pipeline(), prep);
   const std::string tb = verilated_bench(o, m, n);
@@ -261,11 +260,13 @@ int cmd_cosim(const std::vector<std::string>& args, const std::string&) {
     };
     score(l0, 0);
     const size_t W = 512;
+    torch::Tensor prev;  // head.context code of the token before the chunk (undefined: none)
     for (size_t a = 0; a + 1 < T; a += W) {
       size_t b = std::min(T - 1, a + W);
       torch::Tensor x = torch::tensor(std::vector<int64_t>(ids.begin() + long(a), ids.begin() + long(b))).view({1, -1});
-      auto out = f->forward(x, h);
+      auto out = f->forward(x, h, false, prev);
       h = out.h;
+      prev = out.last;
       torch::Tensor lg = out.logits.squeeze(0);  // [b - a, V]: row i predicts token a + i + 1
       for (size_t i = 0; i < b - a; ++i) score(lg[long(i)], a + i + 1);
     }
@@ -327,16 +328,17 @@ int cmd_cosim(const std::vector<std::string>& args, const std::string&) {
     }
     auto h = f->zero_state(1);
     torch::Tensor l = f->head_logits(h.back().unsqueeze(1)).squeeze(1).squeeze(0);
-    for (int t : prompt) {
-      auto out = f->forward(torch::tensor(std::vector<int64_t>{t}).view({1, 1}), h);
+    torch::Tensor prev;
+    auto feed = [&](int t) {
+      auto out = f->forward(torch::tensor(std::vector<int64_t>{t}).view({1, 1}), h, false, prev);
       h = out.h;
+      prev = out.last;
       l = out.logits.squeeze(0).squeeze(0);
-    }
+    };
+    for (int t : prompt) feed(t);
     for (size_t i = 0; i < N; ++i) {
       fl.push_back(argmax_of(l));
-      auto out = f->forward(torch::tensor(std::vector<int64_t>{fl.back()}).view({1, 1}), h);
-      h = out.h;
-      l = out.logits.squeeze(0).squeeze(0);
+      feed(fl.back());
     }
     auto str = [&](const std::vector<int>& v) {
       std::string s;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests of `tritgate cosim`.
-# usage: cosim/cosim_test.sh BUILD_DIR (errors | tiny | pipe1 | pipe2)
+# usage: cosim/cosim_test.sh BUILD_DIR (errors | tiny | pipe1 | pipe2 | context)
 #   errors: a checkpoint that does not match the model file (vocabulary, hidden size), a text
 #           with a byte outside the vocabulary, a missing Verilated build: each a clear error.
 #   tiny:   models/tiny.json with its float checkpoint on a slice of its training corpus (or a
@@ -8,6 +8,8 @@
 #           RTL must agree with the reference everywhere, BPC identical, a JSON report.
 #   pipeN:  the same with the design built by --pipeline-head N (out_token N cycles late,
 #           free-running generation one token every N + 1 cycles).
+#   context: a small model trained here with --head-context 4 (the head also reads the last two
+#           tokens through a table): the same checks on a text longer than one float chunk.
 set -euo pipefail
 build=$(realpath "$1"); mode=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,7 +54,15 @@ fi
 # used instead.
 model=$tiny; pt=$tinypt; text=$work/text.txt; prompt="GNU "
 pipe=()
-case $mode in pipe[12]) pipe=(--pipeline-head "${mode#pipe}") ;; tiny) ;; *) echo "cosim_test: unknown mode $mode"; exit 2 ;; esac
+case $mode in pipe[12]) pipe=(--pipeline-head "${mode#pipe}") ;; tiny | context) ;; *) echo "cosim_test: unknown mode $mode"; exit 2 ;; esac
+if [ "$mode" = context ]; then
+  head -c 30000 "$corpus" | tr -cd 'a-z \n' > "$work/corpus.txt"
+  "$tg" train --corpus "$work/corpus.txt" -o "$work/ctx.json" --hidden 16 --fanin 4 --head-fanin 6 --cell gated \
+    --head-context 4 --steps 200 --batch 16 --bptt 32 --seed 1 --threads 1 --quiet
+  grep -q '"context"' "$work/ctx.json" || { echo "FAIL: the trained model has no head.context table"; exit 1; }
+  model=$work/ctx.json; pt=$work/ctx.pt; prompt="the "
+  head -c 1500 "$work/corpus.txt" > "$text"  # three float chunks of 512: the context code carries over
+fi
 lint_clean() { "$tg" gen "$1" -o "$work/lintgen" "${pipe[@]}" 2>/dev/null && verilator --lint-only -Wall "$work/lintgen/tg_core.v" > "$work/lint.log" 2>&1; }
 if ! lint_clean "$model"; then
   echo "NOTE: the generated design of $model is not lint-clean ($(grep -m1 -o 'Warning-[A-Z]*' "$work/lint.log")): an emitter defect; training a small model instead"
@@ -65,7 +75,7 @@ if ! lint_clean "$model"; then
 fi
 "$tg" cosim --model "$model" --float "$pt" --text "$text" --prompt "$prompt" --generate 80 "${pipe[@]}" \
   --json "$work/report.json" --cache "$work/cache" | tee "$work/out.log"
-grep -q "\"pipeline_head\": ${mode#pipe}" "$work/report.json" || [ "$mode" = tiny ] || { echo "FAIL: report does not name the pipeline head"; exit 1; }
+grep -q "\"pipeline_head\": ${mode#pipe}" "$work/report.json" || [ "$mode" = tiny ] || [ "$mode" = context ] || { echo "FAIL: report does not name the pipeline head"; exit 1; }
 grep -q '"pass": true' "$work/report.json" || { echo "FAIL: report does not pass"; exit 1; }
 grep -q '"rtl_reference_agreement": 1.0' "$work/report.json" || { echo "FAIL: RTL/reference agreement below 100%"; exit 1; }
 grep -q '"bpc_rtl_equals_reference": true' "$work/report.json" || { echo "FAIL: RTL BPC differs"; exit 1; }

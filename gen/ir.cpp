@@ -206,7 +206,7 @@ std::pair<int, int> Netlist::logit_range(int v) const {
 void require_no_context(const Netlist& n, const std::string& tool) {
   if (n.has_context())
     throw Error(fmt::format("model '{}': head.context (a table of the last two tokens on {} logits) is not supported by "
-                            "{} yet; `tritgate eval`, `run` and `check` read such a model, the generator does not",
+                            "{} yet; `tritgate eval`, `run`, `gen`, `cosim`, `analyze` and `query` read such a model",
                             n.model_name, n.context_logits.size(), tool));
 }
 
@@ -216,6 +216,13 @@ void Sim::reset() {
   regs_.assign(n_.regs.size(), 0);
   for (size_t r = 0; r < regs_.size(); ++r) regs_[r] = n_.regs[r].reset;
   c_last_ = c_prev_ = 0;
+}
+
+void Sim::set_context(int c_prev, int c_last) {
+  if (c_prev < 0 || c_prev > n_.vocab || c_last < 0 || c_last > n_.vocab)
+    throw Error(fmt::format("internal error: head.context codes ({}, {}) outside 0..{}", c_prev, c_last, n_.vocab));
+  c_prev_ = c_prev;
+  c_last_ = c_last;
 }
 
 int Sim::eval_sum(int s, int token, const std::vector<uint8_t>& bits) const {

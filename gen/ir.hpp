@@ -62,8 +62,8 @@ struct Netlist {
   // The model's head.context (docs/model-format.md): logit context_logits[i] also adds
   // context.at(c_prev * (vocab + 1) + c_last, i) for the codes of the last two tokens consumed
   // (0: none or out of the vocabulary, else token + 1). Passes leave it alone. context.rows == 0:
-  // none. Only the interpreter (ir::Sim) reads it so far: every emitter, the equivalence check
-  // and the analyses refuse such a netlist (require_no_context).
+  // none. ir::Sim, the Verilog and C++ emitters, cosim and the analyses (the AIG encoder,
+  // analyze/encode.hpp) implement it; the bit-sliced evaluator refuses it (require_no_context).
   std::vector<int> context_logits;
   Matrix context;
   bool has_context() const { return context.rows > 0; }
@@ -99,6 +99,10 @@ class Sim {
   void reset();
   void step(int token);
   const std::vector<uint8_t>& regs() const { return regs_; }
+  // head.context codes of the last two tokens consumed (0: none or out of the vocabulary, else
+  // token + 1); set_context places the machine after a history the state alone does not show.
+  std::pair<int, int> context() const { return {c_prev_, c_last_}; }
+  void set_context(int c_prev, int c_last);
   std::vector<int> logits() const;
   int argmax() const;
 

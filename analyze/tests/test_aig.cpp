@@ -89,9 +89,17 @@ void check_cnf_against_sim(const Model& m, int samples, uint64_t seed, bool exha
   auto f = enc.frame(regs, tok);
   std::vector<Lit> next, roots;
   for (size_t r = 0; r < regs.size(); ++r) next.push_back(enc.next(f, int(r)));
+  Vec cprev, clast, code;  // head.context codes: free inputs, and the token's code
+  if (n.has_context()) {
+    for (int i = 0; i < enc.code_bits(); ++i) cprev.push_back(g.input("cp"));
+    for (int i = 0; i < enc.code_bits(); ++i) clast.push_back(g.input("cl"));
+    enc.set_context(f, cprev, clast);
+    code = enc.token_code(f);
+  }
   Vec out = enc.argmax(f);
   roots = next;
   roots.insert(roots.end(), out.begin(), out.end());
+  roots.insert(roots.end(), code.begin(), code.end());
   Cnf cnf = tseitin(g, roots);
   Rng rng(seed);
   int codes = 1 << n.token_bits;
@@ -107,9 +115,14 @@ void check_cnf_against_sim(const Model& m, int samples, uint64_t seed, bool exha
       for (auto& b : st) b = rng.chance(0.5);
       x = rng.below(codes);
     }
+    int cp = n.has_context() ? rng.below(n.vocab + 1) : 0, cl = n.has_context() ? rng.below(n.vocab + 1) : 0;
     std::vector<int> units = {-1};
     for (size_t r = 0; r < R; ++r) units.push_back(st[r] ? Cnf::var(regs[r]) : -Cnf::var(regs[r]));
     for (int i = 0; i < n.token_bits; ++i) units.push_back((x >> i) & 1 ? Cnf::var(tok[size_t(i)]) : -Cnf::var(tok[size_t(i)]));
+    for (size_t i = 0; i < cprev.size(); ++i) {
+      units.push_back((cp >> i) & 1 ? Cnf::var(cprev[i]) : -Cnf::var(cprev[i]));
+      units.push_back((cl >> i) & 1 ? Cnf::var(clast[i]) : -Cnf::var(clast[i]));
+    }
     auto p = propagate(cnf, units);
     ASSERT_FALSE(p.conflict);
     auto lv = [&](Lit l) {
@@ -120,12 +133,19 @@ void check_cnf_against_sim(const Model& m, int samples, uint64_t seed, bool exha
     ir::Netlist c = n;
     for (size_t r = 0; r < R; ++r) c.regs[r].reset = st[r];
     ir::Sim sim(c);
+    if (n.has_context()) sim.set_context(cp, cl);
     int am = sim.argmax();
     int got = 0;
     for (size_t i = 0; i < out.size(); ++i) got |= int(lv(out[i])) << i;
-    EXPECT_EQ(got, am);
+    EXPECT_EQ(got, am) << "context codes " << cp << " " << cl;
     sim.step(x);
     for (size_t r = 0; r < R; ++r) ASSERT_EQ(lv(next[r]), bool(sim.regs()[r])) << "register " << n.regs[r].name << " token " << x;
+    int got_code = 0;
+    for (size_t i = 0; i < code.size(); ++i) got_code |= int(lv(code[i])) << i;
+    if (n.has_context()) {
+      ASSERT_EQ(sim.context().first, cl);
+      ASSERT_EQ(got_code, sim.context().second) << "token " << x;
+    }
   }
 }
 
@@ -152,6 +172,21 @@ TEST(Cnf, RandomAssignmentsGatedAndLayered) {
   o.degenerate = true;
   o.seed = 7;
   check_cnf_against_sim(random_model(o), 300, 9, false);
+}
+
+// A head.context table: the logits read the codes of the last two tokens (free inputs here),
+// every code 0..vocab sampled, out-of-vocabulary tokens included.
+TEST(Cnf, RandomAssignmentsWithAContextTable) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    RandomModelOptions o;
+    o.hidden = 8;
+    o.vocab = 6;  // token codes 6 and 7 are out of the vocabulary
+    o.fanin = 3;
+    o.context = int(seed) + 1;
+    o.cell = seed == 2 ? "gated" : "elman";
+    o.seed = seed;
+    check_cnf_against_sim(random_model(o), 400, seed + 20, false);
+  }
 }
 
 TEST(Cnf, SolverRefutesAWrongNextState) {
@@ -183,15 +218,9 @@ TEST(Cnf, SolverRefutesAWrongNextState) {
   EXPECT_EQ(s.solve(right, 30).status, SatResult::Status::Sat);
 }
 
-// Reads the ASCII AIGER back and simulates it next to ir::Sim from reset.
-TEST(Aiger, ExportSimulatesLikeTheNetlist) {
-  RandomModelOptions o;
-  o.hidden = 10;
-  o.vocab = 6;
-  o.cell = "gated";
-  o.degenerate = true;
-  o.seed = 5;
-  Model m = random_model(o);
+// Reads the ASCII AIGER back and simulates it next to ir::Sim from reset; `oov` also feeds
+// out-of-vocabulary codes.
+void check_aiger_against_sim(const Model& m, int steps, bool oov, uint64_t seed) {
   ir::Netlist n = ir::from_model(m);
   std::istringstream in(machine_aag(n));
   std::string hdr;
@@ -199,7 +228,9 @@ TEST(Aiger, ExportSimulatesLikeTheNetlist) {
   in >> hdr >> M >> I >> L >> O >> A;
   ASSERT_EQ(hdr, "aag");
   ASSERT_EQ(I, n.token_bits);
-  ASSERT_EQ(L, int(n.regs.size()));
+  Aig scratch;
+  const int ctx_latches = n.has_context() ? 2 * Encoder(scratch, n).code_bits() : 0;
+  ASSERT_EQ(L, int(n.regs.size()) + ctx_latches);
   ASSERT_EQ(O, n.token_bits);
   std::vector<int> ins(static_cast<size_t>(I)), outs(static_cast<size_t>(O));
   std::vector<std::array<int, 3>> latches(static_cast<size_t>(L)), ands(static_cast<size_t>(A));
@@ -211,9 +242,9 @@ TEST(Aiger, ExportSimulatesLikeTheNetlist) {
   for (size_t i = 0; i < latches.size(); ++i) v[size_t(latches[i][0] / 2)] = uint8_t(latches[i][2]);
   auto lit = [&](int l) { return bool(v[size_t(l / 2)]) ^ bool(l & 1); };
   ir::Sim sim(n);
-  Rng rng(11);
-  for (int step = 0; step < 40; ++step) {
-    int x = rng.below(n.vocab);
+  Rng rng(seed);
+  for (int step = 0; step < steps; ++step) {
+    int x = oov && rng.chance(0.15) ? rng.below(1 << n.token_bits) : rng.below(n.vocab);
     for (int i = 0; i < I; ++i) v[size_t(ins[size_t(i)] / 2)] = (x >> i) & 1;
     for (const auto& a : ands) v[size_t(a[0] / 2)] = lit(a[1]) && lit(a[2]);
     int got = 0;
@@ -223,7 +254,30 @@ TEST(Aiger, ExportSimulatesLikeTheNetlist) {
     for (const auto& l : latches) nx.push_back(lit(l[1]));
     for (size_t i = 0; i < latches.size(); ++i) v[size_t(latches[i][0] / 2)] = nx[i];
     sim.step(x);
-    for (size_t r = 0; r < latches.size(); ++r) ASSERT_EQ(nx[r], sim.regs()[r]);
+    for (size_t r = 0; r < n.regs.size(); ++r) ASSERT_EQ(nx[r], sim.regs()[r]);
+  }
+}
+
+TEST(Aiger, ExportSimulatesLikeTheNetlist) {
+  RandomModelOptions o;
+  o.hidden = 10;
+  o.vocab = 6;
+  o.cell = "gated";
+  o.degenerate = true;
+  o.seed = 5;
+  check_aiger_against_sim(random_model(o), 40, false, 11);
+}
+
+// The machine of a head.context model carries the codes of the last two tokens as latches.
+TEST(Aiger, ContextTableMachineSimulatesLikeTheNetlist) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    RandomModelOptions o;
+    o.hidden = 10;
+    o.vocab = 5 + int(seed);
+    o.cell = seed == 1 ? "elman" : "gated";
+    o.context = 2 * int(seed);
+    o.seed = seed;
+    check_aiger_against_sim(random_model(o), 200, true, seed + 30);
   }
 }
 
