@@ -96,10 +96,13 @@ struct Builder {
   }
   // Population count of `ins` plus the constant `extra` (>= 0), as bit planes, LSB first:
   // a carry-save tree of full adders (xor, xor, mux) and half adders per column.
-  std::vector<int> count(const std::vector<int>& ins, int extra) {
-    std::vector<std::deque<int>> col(1);
+  // `weighted`: further inputs of weight 2^j (plane j of an unsigned value).
+  std::vector<int> count(const std::vector<int>& ins, int extra, const std::vector<int>& weighted = {}) {
+    std::vector<std::deque<int>> col(std::max<size_t>(1, weighted.size()));
     for (int x : ins)
       if (x != kZero) col[0].push_back(x);
+    for (size_t j = 0; j < weighted.size(); ++j)
+      if (weighted[j] != kZero) col[j].push_back(weighted[j]);
     for (int k = 0; extra >> k; ++k) {
       if (size_t(k) >= col.size()) col.resize(size_t(k) + 1);
       if ((extra >> k) & 1) col[size_t(k)].push_back(kOne);
@@ -178,7 +181,6 @@ void Engine::allow_simd(bool on) { g_allow_simd = on; }
 const char* Engine::lookup_impl() { return have_vbmi() ? "avx512vbmi" : "scalar"; }
 
 Engine::Engine(const ir::Netlist& n, int words) : n_(n), words_(words) {
-  ir::require_no_context(n, "the bit-sliced evaluator");
   if (words < 1) throw Error("bitslice: need at least one word of streams");
   if (n.vocab > 256 || n.token_bits > 8) throw Error("bitslice: vocabularies up to 256 entries only");
   const int R = int(n.regs.size());
@@ -200,13 +202,29 @@ Engine::Engine(const ir::Netlist& n, int words) : n_(n), words_(words) {
   // Logits as unsigned planes: u_v = z_v - zmin.
   zmin_ = INT32_MAX;
   int umax = 0;
-  for (int s : n.logits) zmin_ = std::min(zmin_, int32_t(n.range(s).first));
+  const int NV = int(n.logits.size());
+  for (int v = 0; v < NV; ++v) zmin_ = std::min(zmin_, int32_t(n.logit_range(v).first));
   if (n.logits.empty()) zmin_ = 0;
-  for (int s : n.logits) umax = std::max(umax, n.range(s).second - zmin_);
+  for (int v = 0; v < NV; ++v) umax = std::max(umax, n.logit_range(v).second - zmin_);
   const int P = bits_for(umax);
   logit_planes_.assign(n.logits.size(), {});
   for (auto& lp : logit_planes_) {
     for (int j = 0; j < P; ++j) lp.push_back(top++);
+  }
+  // head.context: per column, the entry of each stream's row shifted by the column's smallest
+  // entry, as persistent input planes of the logit program (filled before it runs).
+  if (n.has_context()) {
+    const int rows = (n.vocab + 1) * (n.vocab + 1);
+    for (int i = 0; i < int(n.context_logits.size()); ++i) {
+      auto [lo, hi] = n.context_column_range(i);
+      ctx_min_.push_back(lo);
+      std::vector<uint8_t> col(static_cast<size_t>(rows));
+      for (int r = 0; r < rows; ++r) col[size_t(r)] = uint8_t(n.context.at(r, i) - lo);
+      ctx_val_.push_back(std::move(col));
+      std::vector<int> planes;
+      for (int j = 0; j < bits_for(hi - lo); ++j) planes.push_back(top++);
+      ctx_planes_.push_back(std::move(planes));
+    }
   }
   for (int j = 0; j < n.token_bits; ++j) idx_planes_.push_back(top++);
   const int scratch = top;
@@ -317,7 +335,9 @@ Engine::Engine(const ir::Netlist& n, int words) : n_(n), words_(words) {
         ++nneg;
       }
     }
-    std::vector<int> u = lb.count(ins, sm.offset - nneg - zmin_);
+    const int ci = n.context_column(int(v));
+    std::vector<int> u = ci < 0 ? lb.count(ins, sm.offset - nneg - zmin_)
+                                : lb.count(ins, sm.offset - nneg - zmin_ + ctx_min_[size_t(ci)], ctx_planes_[size_t(ci)]);
     for (int j = 0; j < P; ++j) {
       int x = j < int(u.size()) ? u[size_t(j)] : kZero;
       logit_prog_.push_back({kCopy, logit_planes_[v][size_t(j)], x, 0, 0});
@@ -357,12 +377,30 @@ Engine::Engine(const ir::Netlist& n, int words) : n_(n), words_(words) {
   mem_.assign(size_t(high) * size_t(words_), 0);
   std::fill(sig(kOne), sig(kOne) + words_, ~uint64_t(0));
   tokens_.assign(size_t(streams()), 0);
+  if (n.has_context()) ctx_row_.assign(size_t(streams()), 0);
   reset();
+}
+
+void Engine::fill_context() {
+  const int S = streams();
+  for (size_t i = 0; i < ctx_planes_.size(); ++i) {
+    const uint8_t* col = ctx_val_[i].data();
+    const auto& planes = ctx_planes_[i];
+    for (int w = 0; w < words_; ++w) {
+      uint64_t acc[8] = {};
+      for (int b = 0; b < 64 && 64 * w + b < S; ++b) {
+        const uint8_t x = col[ctx_row_[size_t(64 * w + b)]];
+        for (size_t j = 0; j < planes.size(); ++j) acc[j] |= uint64_t((x >> j) & 1) << b;
+      }
+      for (size_t j = 0; j < planes.size(); ++j) sig(planes[j])[w] = acc[j];
+    }
+  }
 }
 
 void Engine::reset() {
   for (size_t r = 0; r < reg_sig_.size(); ++r)
     std::fill(sig(reg_sig_[r]), sig(reg_sig_[r]) + words_, n_.regs[r].reset ? ~uint64_t(0) : 0);
+  std::fill(ctx_row_.begin(), ctx_row_.end(), uint16_t(0));
   logits_valid_ = false;
 }
 
@@ -372,6 +410,7 @@ void Engine::reset_stream(int s) {
     uint64_t& w = sig(reg_sig_[r])[s >> 6];
     w = n_.regs[r].reset ? (w | m) : (w & ~m);
   }
+  if (!ctx_row_.empty()) ctx_row_[size_t(s)] = 0;
   logits_valid_ = false;
 }
 
@@ -490,12 +529,24 @@ void Engine::run(const std::vector<Op>& prog) {
 void Engine::step(const uint8_t* tokens) {
   const uint8_t mask = uint8_t((1 << n_.token_bits) - 1);
   for (int s = 0; s < streams(); ++s) tokens_[size_t(s)] = tokens[s] & mask;
+  if (!ctx_row_.empty()) {  // row = c_prev * (V + 1) + c_last; the new c_prev is the old c_last
+    const int V1 = n_.vocab + 1;
+    for (int s = 0; s < streams(); ++s) {
+      const int t = tokens_[size_t(s)], code = t < n_.vocab ? t + 1 : 0;
+      ctx_row_[size_t(s)] = uint16_t((ctx_row_[size_t(s)] % V1) * V1 + code);
+    }
+  }
   run(step_prog_);
   logits_valid_ = false;
 }
 
+void Engine::run_logits() {
+  if (!ctx_row_.empty()) fill_context();
+  run(logit_prog_);
+}
+
 void Engine::logits(std::vector<int32_t>& z) {
-  if (!logits_valid_) run(logit_prog_);
+  if (!logits_valid_) run_logits();
   logits_valid_ = true;
   const int V = n_.vocab, S = streams();
   z.assign(size_t(S) * size_t(V), 0);
@@ -514,7 +565,7 @@ void Engine::logits(std::vector<int32_t>& z) {
 }
 
 void Engine::argmax(std::vector<uint8_t>& out) {
-  if (!logits_valid_) run(logit_prog_);
+  if (!logits_valid_) run_logits();
   logits_valid_ = true;
   run(argmax_prog_);
   out.assign(size_t(streams()), 0);
@@ -525,6 +576,7 @@ void Engine::argmax(std::vector<uint8_t>& out) {
 }
 
 std::string Engine::emit_cpp(const std::string& ns) const {
+  ir::require_no_context(n_, "the bit-sliced C++ emitter (tritgate gen --bitslice-cpp)");
   const int W = words_, R = int(n_.regs.size()), TB = n_.token_bits;
   const int TSIZE = 1 << TB, TLEN = TB <= 7 ? 128 : 256;  // bytes the VBMI lookup reads
   const size_t nsig = mem_.size() / size_t(W);
@@ -674,9 +726,9 @@ CorpusBpc corpus_bpc(const ir::Netlist& n, const std::vector<int>& tokens, int c
   // -log2 softmax(s z)[x] = -(s (z_x - max) - ln sum_v exp(-s (max - z_v))) / ln 2, with the
   // exponentials of the integer gaps max - z_v tabulated once.
   int32_t lo = INT32_MAX, hi = INT32_MIN;
-  for (int sidx : n.logits) {
-    lo = std::min(lo, int32_t(n.range(sidx).first));
-    hi = std::max(hi, int32_t(n.range(sidx).second));
+  for (int v = 0; v < int(n.logits.size()); ++v) {
+    lo = std::min(lo, int32_t(n.logit_range(v).first));
+    hi = std::max(hi, int32_t(n.logit_range(v).second));
   }
   std::vector<double> ex(size_t(std::max(1, hi - lo + 1)));
   for (size_t d = 0; d < ex.size(); ++d) ex[d] = std::exp(-n.logit_scale * double(d));

@@ -13,7 +13,11 @@
 //     per 64 streams);
 //   - the logits are kept as unsigned bit planes u_v = z_v - zmin (zmin = the model's smallest
 //     reachable logit), the argmax is a bit-sliced tournament (strictly greater replaces, so the
-//     lowest index wins ties, as in the RTL).
+//     lowest index wins ties, as in the RTL);
+//   - a head.context table: each stream keeps the row of its last two tokens' codes (scalar,
+//     updated every step); before the logit program runs, each column's entry for every stream
+//     (shifted by the column's smallest entry) is written into bit planes that the logit's
+//     carry-save tree takes as weighted inputs. The generated C++ (emit_cpp) refuses it.
 // Results are bit-exact with ir::Sim / tg_ref / the RTL for every stream (tokens taken modulo
 // 2^token_bits like the RTL port).
 #pragma once
@@ -59,6 +63,8 @@ class Engine {
 
  private:
   void run(const std::vector<Op>& prog);
+  void run_logits();    // fills the head.context planes, then runs the logit program
+  void fill_context();
   uint64_t* sig(int i) { return mem_.data() + size_t(i) * size_t(words_); }
   const uint64_t* sig(int i) const { return mem_.data() + size_t(i) * size_t(words_); }
 
@@ -74,6 +80,12 @@ class Engine {
   std::vector<int> idx_planes_;
   int32_t zmin_ = 0;
   bool logits_valid_ = false;
+  // head.context: per stream the table row of its last two tokens' codes; per column the
+  // shifted entries, the shift and the input planes of the logit program.
+  std::vector<uint16_t> ctx_row_;
+  std::vector<std::vector<uint8_t>> ctx_val_;
+  std::vector<int> ctx_min_;
+  std::vector<std::vector<int>> ctx_planes_;
 };
 
 struct CorpusBpc {

@@ -39,7 +39,6 @@ int cmd_eval_fast(const std::vector<std::string>& args, const std::string&) {
   if (text.empty()) throw Error(corpus + ": the " + split + " split is empty");
   auto toks = tokenize(m, text, corpus + " (" + split + " split)");
   ir::Netlist n = ir::from_model(m);
-  ir::require_no_context(n, "tritgate eval-fast (the bit-sliced evaluator)");
   nlohmann::json rep;
   passes::run(n, passes::default_pipeline(), rep);
   using clk = std::chrono::steady_clock;

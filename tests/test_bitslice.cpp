@@ -110,6 +110,46 @@ TEST(BitSlice, PortableLookupMatchesToo) {
   tg::bitslice::Engine::allow_simd(true);
 }
 
+// head.context tables: every stream's own last two tokens (out-of-vocabulary codes, resets and
+// fed-back predictions included), one and two words, the portable and the SIMD interpreter.
+TEST(BitSlice, ContextTableMatchesTheInterpreter) {
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    tg::RandomModelOptions o;
+    o.hidden = 10 + int(seed);
+    o.vocab = 5 + 3 * int(seed);
+    o.fanin = 4;
+    o.cell = seed % 2 ? "gated" : "elman";
+    o.context = 2 * int(seed);
+    o.degenerate = seed == 3;
+    o.seed = seed;
+    tg::Model m = tg::random_model(o);
+    SCOPED_TRACE(m.name + " context " + std::to_string(o.context));
+    check_streams(m, optimised(m), seed == 2 ? 2 : 1, seed + 40, 80);
+    tg::bitslice::Engine::allow_simd(false);
+    check_streams(m, optimised(m, false), 1, seed + 50, 40);
+    tg::bitslice::Engine::allow_simd(true);
+  }
+  // corpus_bpc on chunks equals the interpreter's per-chunk figures.
+  tg::RandomModelOptions o;
+  o.hidden = 16;
+  o.vocab = 12;
+  o.context = 6;
+  o.seed = 9;
+  tg::Model m = tg::random_model(o);
+  tg::ir::Netlist n = optimised(m);
+  tg::Rng r(6);
+  std::vector<int> toks;
+  for (int i = 0; i < 2000; ++i) toks.push_back(r.below(12));
+  auto many = tg::bitslice::corpus_bpc(n, toks, 70);
+  double bits = 0;
+  for (int c = 0; c < 70; ++c) {
+    size_t a = toks.size() * size_t(c) / 70, b = toks.size() * size_t(c + 1) / 70;
+    std::vector<int> piece(toks.begin() + long(a), toks.begin() + long(b));
+    bits += tg::evaluate_bpc(n, piece).bpc * double(piece.size());
+  }
+  EXPECT_NEAR(many.bpc, bits / double(toks.size()), 1e-9);
+}
+
 TEST(BitSlice, OneChunkBpcIsTheSingleStreamRule) {
   tg::Model m = make({32, 30, 8, 8, 1, 1, "elman", false}, 77);
   tg::ir::Netlist n = optimised(m);

@@ -34,7 +34,8 @@ for H in 64 128 256; do
   "$tg" random-model --hidden "$H" --vocab 65 --fanin 8 --head-fanin 8 --cell gated --seed "$H" -o "$out/h$H.json" 2>/dev/null
   names+=("random H=$H"); models+=("$out/h$H.json"); floats+=("--hidden $H --vocab 65 --cell gated")
 done
-# The bit-sliced evaluator and the float bench do not read a head.context table yet: a default
+# The compiled bit-sliced C++ (gen --bitslice-cpp) and the float bench do not read a head.context
+# table yet (the bit-sliced interpreter and eval-fast do): a default
 # model with one is left out (its rows in RESULTS.md are the earlier defaults').
 if [ -f "$root/models/default.json" ] && [ -f "$root/models/default.pt" ] && ! grep -q '"context": {' "$root/models/default.json"; then
   names+=("models/default.json"); models+=("$root/models/default.json"); floats+=("--model $root/models/default.json --float $root/models/default.pt")
