@@ -576,7 +576,6 @@ void Engine::argmax(std::vector<uint8_t>& out) {
 }
 
 std::string Engine::emit_cpp(const std::string& ns) const {
-  ir::require_no_context(n_, "the bit-sliced C++ emitter (tritgate gen --bitslice-cpp)");
   const int W = words_, R = int(n_.regs.size()), TB = n_.token_bits;
   const int TSIZE = 1 << TB, TLEN = TB <= 7 ? 128 : 256;  // bytes the VBMI lookup reads
   const size_t nsig = mem_.size() / size_t(W);
@@ -588,6 +587,12 @@ std::string Engine::emit_cpp(const std::string& ns) const {
     for (int sg : lp) pers[size_t(sg)] = np++;
   std::vector<int> idx_pl;
   for (int sg : idx_planes_) idx_pl.push_back(pers[size_t(sg)] = np++);
+  std::vector<std::vector<int>> ctx_pl;  // head.context input planes, filled by head()
+  for (const auto& cp : ctx_planes_) {
+    ctx_pl.emplace_back();
+    for (int sg : cp) ctx_pl.back().push_back(pers[size_t(sg)] = np++);
+  }
+  const int F = int(ctx_planes_.size()), V1 = n_.vocab + 1;
   auto is_local = [&](int sg) { return sg >= 2 + R && pers[size_t(sg)] < 0; };
   auto name = [&](int sg) -> std::string {
     if (sg == kZero) return "kZ";
@@ -663,8 +668,20 @@ std::string Engine::emit_cpp(const std::string& ns) const {
     for (int v = 0; v < TLEN; ++v) o += fmt::format("{}{}", v ? "," : "", v < TSIZE ? int(ktab_[t][size_t(v)]) : 0);
     o += "};\n";
   }
-  o += fmt::format("\n  V st[{}];\n  V pl[{}];\n  alignas(64) uint8_t tok[kStreams];\n\n", std::max(1, R), std::max(1, np));
-  o += "  Engine() { reset(); }\n  void reset() {\n    const V kZ = {}, kO = ~kZ;\n";
+  if (F > 0) {
+    o += fmt::format(
+        "  // head.context: entry of column i for row c_prev * {} + c_last (codes: 0 none or out of the\n"
+        "  // vocabulary, token + 1 otherwise), shifted by the column's smallest entry; kCtx[row * {} + i].\n"
+        "  static constexpr uint8_t kCtx[{}] = {{",
+        V1, F, V1 * V1 * F);
+    for (int r = 0; r < V1 * V1; ++r)
+      for (int i = 0; i < F; ++i) o += fmt::format("{}{}{}", r || i ? "," : "", (r * F + i) % 32 ? "" : "\n    ", int(ctx_val_[size_t(i)][size_t(r)]));
+    o += "};\n";
+  }
+  o += fmt::format("\n  V st[{}];\n  V pl[{}];\n  alignas(64) uint8_t tok[kStreams];\n", std::max(1, R), std::max(1, np));
+  if (F > 0) o += "  uint16_t row[kStreams];  // head.context row of every stream\n";
+  o += "\n  Engine() { reset(); }\n  void reset() {\n    const V kZ = {}, kO = ~kZ;\n";
+  if (F > 0) o += "    std::memset(row, 0, sizeof row);\n";
   for (int r = 0; r < R; ++r) o += fmt::format("    st[{}] = {};\n", r, n_.regs[size_t(r)].reset ? "kO" : "kZ");
   o += "    (void)kZ;\n    (void)kO;\n    std::memset(pl, 0, sizeof pl);\n  }\n";
   o += "  bool reg(int s, int r) const { return (st[r][s >> 6] >> (s & 63)) & 1; }\n\n";
@@ -686,9 +703,30 @@ std::string Engine::emit_cpp(const std::string& ns) const {
        "      }\n      for (int j = 0; j < Q; ++j) out[j][w] = p[j];\n    }\n#endif\n  }\n\n";
   o += fmt::format("  void step(const uint8_t* tokens) {{\n    for (int s = 0; s < kStreams; ++s) tok[s] = tokens[s] & {}u;\n",
                    TSIZE - 1);
+  if (F > 0)
+    o += fmt::format("    for (int s = 0; s < kStreams; ++s) row[s] = uint16_t((row[s] % {}) * {} + (tok[s] < kVocab ? tok[s] + 1 : 0));\n",
+                     V1, V1);
   o += "    const V kZ = {}, kO = ~kZ;\n    (void)kZ;\n    (void)kO;\n" + body(step_prog_, "step") + "  }\n\n";
   o += "  // The head of the registered state: logit planes, then the argmax tournament.\n  void head() {\n";
-  o += "    const V kZ = {}, kO = ~kZ;\n    (void)kZ;\n    (void)kO;\n    {\n" + body(logit_prog_, "logits") +
+  o += "    const V kZ = {}, kO = ~kZ;\n    (void)kZ;\n    (void)kO;\n";
+  if (F > 0) {
+    o += "    // head.context planes: every stream's entry of every column.\n"
+         "    for (int w = 0; w < kWords; ++w) {\n";
+    int q = 0;
+    for (const auto& cp : ctx_pl) q = std::max(q, int(cp.size()));
+    o += fmt::format("      uint64_t p[{}][{}] = {{}};\n      for (int b = 0; b < 64; ++b) {{\n"
+                     "        const uint8_t* e = kCtx + size_t(row[64 * w + b]) * {};\n",
+                     F, std::max(1, q), F);
+    for (int i = 0; i < F; ++i)
+      for (size_t j = 0; j < ctx_pl[size_t(i)].size(); ++j)
+        o += fmt::format("        p[{}][{}] |= uint64_t((e[{}] >> {}) & 1) << b;\n", i, j, i, j);
+    o += "      }\n";
+    for (int i = 0; i < F; ++i)
+      for (size_t j = 0; j < ctx_pl[size_t(i)].size(); ++j)
+        o += fmt::format("      pl[{}][w] = p[{}][{}];\n", ctx_pl[size_t(i)][j], i, j);
+    o += "    }\n";
+  }
+  o += "    {\n" + body(logit_prog_, "logits") +
        "    }\n    {\n" + body(argmax_prog_, "argmax") + "    }\n  }\n";
   o += "  // Integer logit v of stream s (after head()).\n  int32_t logit(int s, int v) const {\n";
   const int P = logit_planes_.empty() ? 0 : int(logit_planes_[0].size());

@@ -165,7 +165,7 @@ int cmd_gen(const std::vector<std::string>& args, const std::string&) {
   vo.sim_arith = sim_arith;
   vo.fold_token_units = fold;
   vo.context_load = context_load;
-  if (bitslice_cpp) ir::require_no_context(n, "tritgate gen --bitslice-cpp");
+
   std::string v = emit::verilog(n, vo);
   std::string ref = emit::cpp_reference(n, "tg_ref");
   std::string glue = emit::verilator_glue(n, top, pipeline_head, context_load);

@@ -44,16 +44,19 @@ int main(int argc, char** argv) {
     }
     auto h = lm->zero_state(1);
     torch::Tensor x = torch::zeros({1, 1}, torch::kLong);
+    torch::Tensor prev;  // head.context code of the token before x (undefined without a table)
     // Warm-up, then the timed run.
     for (int i = 0; i < 200; ++i) {
-      auto o = lm->forward(x, h);
+      auto o = lm->forward(x, h, false, prev);
       h = o.h;
+      prev = o.last;
       x = o.logits.argmax(2);
     }
     auto t0 = std::chrono::steady_clock::now();
     for (long i = 0; i < N; ++i) {
-      auto o = lm->forward(x, h);
+      auto o = lm->forward(x, h, false, prev);
       h = o.h;
+      prev = o.last;
       x = o.logits.argmax(2);
     }
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

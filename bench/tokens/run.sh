@@ -16,7 +16,7 @@
 #   FPGA       Fmax x one token per clock, from build/ice40/<model>/report.json when present
 # All in greedy generation (the prediction fed back), at H = 64, 128, 256 random gated models
 # (fan-in 8, vocabulary 65) and models/default.json (with its float checkpoint) when present.
-# usage: bench/tokens/run.sh [BUILD_DIR]   (BUILD_DIR needs tritgate, libtglib.a and
+# usage: [ONLY=REGEX] bench/tokens/run.sh [BUILD_DIR]   (ONLY: the rows whose name matches; BUILD_DIR needs tritgate, libtglib.a and
 #        tg_bench_float: make -C BUILD_DIR tritgate tg_bench_float)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,10 +34,7 @@ for H in 64 128 256; do
   "$tg" random-model --hidden "$H" --vocab 65 --fanin 8 --head-fanin 8 --cell gated --seed "$H" -o "$out/h$H.json" 2>/dev/null
   names+=("random H=$H"); models+=("$out/h$H.json"); floats+=("--hidden $H --vocab 65 --cell gated")
 done
-# The compiled bit-sliced C++ (gen --bitslice-cpp) and the float bench do not read a head.context
-# table yet (the bit-sliced interpreter and eval-fast do): a default
-# model with one is left out (its rows in RESULTS.md are the earlier defaults').
-if [ -f "$root/models/default.json" ] && [ -f "$root/models/default.pt" ] && ! grep -q '"context": {' "$root/models/default.json"; then
+if [ -f "$root/models/default.json" ] && [ -f "$root/models/default.pt" ]; then
   names+=("models/default.json"); models+=("$root/models/default.json"); floats+=("--model $root/models/default.json --float $root/models/default.pt")
 fi
 # The synthesised random model, for the FPGA figure (random float weights of the same shape).
@@ -50,6 +47,7 @@ num() { sed -n "s/.*$1 \([0-9.]*\).*/\1/p" | head -1; }
 rows=()
 for i in "${!models[@]}"; do
   m=${models[$i]}; name=${names[$i]}; stem=$(basename "$m" .json); w=$out/$stem
+  [[ "$name" =~ ${ONLY:-.} ]] || continue  # ONLY=REGEX: the rows whose name matches
   rm -rf "$w"; mkdir -p "$w"
   "$tg" gen "$m" -o "$w/gen" --bitslice-cpp 2> "$w/gen.log"
   H=$(sed -n 's/.*"model_state_bits": \([0-9]*\).*/\1/p' "$w/gen/gen_report.json")
