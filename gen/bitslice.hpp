@@ -17,7 +17,7 @@
 //   - a head.context table: each stream keeps the row of its last two tokens' codes (scalar,
 //     updated every step); before the logit program runs, each column's entry for every stream
 //     (shifted by the column's smallest entry) is written into bit planes that the logit's
-//     carry-save tree takes as weighted inputs. The generated C++ (emit_cpp) refuses it.
+//     carry-save tree takes as weighted inputs (emit_cpp writes the same, the table as bytes).
 // Results are bit-exact with ir::Sim / tg_ref / the RTL for every stream (tokens taken modulo
 // 2^token_bits like the RTL port).
 #pragma once

@@ -203,13 +203,6 @@ std::pair<int, int> Netlist::logit_range(int v) const {
   return r;
 }
 
-void require_no_context(const Netlist& n, const std::string& tool) {
-  if (n.has_context())
-    throw Error(fmt::format("model '{}': head.context (a table of the last two tokens on {} logits) is not supported by "
-                            "{} yet; `tritgate eval`, `run`, `gen`, `cosim`, `analyze` and `query` read such a model",
-                            n.model_name, n.context_logits.size(), tool));
-}
-
 Sim::Sim(const Netlist& n) : n_(n) { reset(); }
 
 void Sim::reset() {

@@ -62,8 +62,8 @@ struct Netlist {
   // The model's head.context (docs/model-format.md): logit context_logits[i] also adds
   // context.at(c_prev * (vocab + 1) + c_last, i) for the codes of the last two tokens consumed
   // (0: none or out of the vocabulary, else token + 1). Passes leave it alone. context.rows == 0:
-  // none. ir::Sim, the Verilog and C++ emitters, cosim and the analyses (the AIG encoder,
-  // analyze/encode.hpp) implement it; the bit-sliced evaluator refuses it (require_no_context).
+  // none. ir::Sim, the Verilog (tree style) and C++ emitters, the bit-sliced evaluator, cosim
+  // and the analyses (the AIG encoder, analyze/encode.hpp) implement it.
   std::vector<int> context_logits;
   Matrix context;
   bool has_context() const { return context.rows > 0; }
@@ -88,9 +88,6 @@ struct Netlist {
 // becomes a term.
 Netlist from_model(const Model& m);
 
-// Throws tg::Error, naming the model, the field and `tool`, when the netlist has a head.context
-// table: the tools that call it do not implement the table yet and would compute another machine.
-void require_no_context(const Netlist& n, const std::string& tool);
 
 // The IR interpreter.
 class Sim {
