@@ -75,6 +75,18 @@ void check_streams(const tg::Model& m, const tg::ir::Netlist& n, int words, uint
   }
 }
 
+// The mean of single-stream evaluations of `chunks` contiguous pieces, each from reset: what
+// corpus_bpc with that many chunks must give.
+double per_chunk_bpc(const tg::ir::Netlist& n, const std::vector<int>& toks, int chunks) {
+  double bits = 0;
+  for (int c = 0; c < chunks; ++c) {
+    size_t a = toks.size() * size_t(c) / size_t(chunks), b = toks.size() * size_t(c + 1) / size_t(chunks);
+    std::vector<int> piece(toks.begin() + long(a), toks.begin() + long(b));
+    bits += tg::evaluate_bpc(n, piece).bpc * double(piece.size());
+  }
+  return bits / double(toks.size());
+}
+
 TEST(BitSlice, MatchesTheInterpreterOnEveryStream) {
   uint64_t seed = 500;
   for (const Case& c : kCases)
@@ -141,13 +153,7 @@ TEST(BitSlice, ContextTableMatchesTheInterpreter) {
   std::vector<int> toks;
   for (int i = 0; i < 2000; ++i) toks.push_back(r.below(12));
   auto many = tg::bitslice::corpus_bpc(n, toks, 70);
-  double bits = 0;
-  for (int c = 0; c < 70; ++c) {
-    size_t a = toks.size() * size_t(c) / 70, b = toks.size() * size_t(c + 1) / 70;
-    std::vector<int> piece(toks.begin() + long(a), toks.begin() + long(b));
-    bits += tg::evaluate_bpc(n, piece).bpc * double(piece.size());
-  }
-  EXPECT_NEAR(many.bpc, bits / double(toks.size()), 1e-9);
+  EXPECT_NEAR(many.bpc, per_chunk_bpc(n, toks, 70), 1e-9);
 }
 
 TEST(BitSlice, OneChunkBpcIsTheSingleStreamRule) {
@@ -164,13 +170,7 @@ TEST(BitSlice, OneChunkBpcIsTheSingleStreamRule) {
   // 64 chunks: each chunk scored from reset, equal to the per-chunk single-stream figures.
   auto many = tg::bitslice::corpus_bpc(n, toks, 64);
   EXPECT_EQ(many.chunks, 64);
-  double bits = 0;
-  for (int c = 0; c < 64; ++c) {
-    size_t a = toks.size() * size_t(c) / 64, b = toks.size() * size_t(c + 1) / 64;
-    std::vector<int> piece(toks.begin() + long(a), toks.begin() + long(b));
-    bits += tg::evaluate_bpc(n, piece).bpc * double(piece.size());
-  }
-  EXPECT_NEAR(many.bpc, bits / double(toks.size()), 1e-9);
+  EXPECT_NEAR(many.bpc, per_chunk_bpc(n, toks, 64), 1e-9);
   // 100 chunks span two words, the second partly used.
   auto hundred = tg::bitslice::corpus_bpc(n, toks, 100);
   EXPECT_EQ(hundred.chunks, 100);
